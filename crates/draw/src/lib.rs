@@ -1,0 +1,1 @@
+//! Pure business rules of a ppetrace inspection draw (work in progress).
