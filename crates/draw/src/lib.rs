@@ -1,1 +1,71 @@
-//! Pure business rules of a ppetrace inspection draw (work in progress).
+//! Pure business rules of a ppetrace "double random" inspection draw
+//! (PRODUCT.md C8). No I/O, no clock reads: time is passed in as RFC 3339.
+//!
+//! # Protocol
+//! 1. Publish the plan hash ([`DrawPlan::hash`]) and the registries
+//!    snapshot hash ([`Snapshot::hash`]) — SHA-256 of their
+//!    [canonical JSON](canonical). The plan names a drand beacon round in
+//!    advance and/or lists contribution commitments (SHA-256 hex of values
+//!    revealed later).
+//! 2. When the beacon round is out and the contributions revealed, derive
+//!    the seed ([`derive_seed`]):
+//!    `seed = hex(SHA-256("ppetrace-draw-v1\n" + plan_hash + "\n" +
+//!    snapshot_hash + "\n" + beacon + ("\n" + reveal for each reveal in
+//!    byte-sorted order)))` with `beacon = "<round>:<randomness hex>"`, or
+//!    `"-"` if the plan names no beacon.
+//! 3. Select ([`select`]): per class A–D, targets in consistent-sampler
+//!    order under `<seed>/targets/<class>`, taking
+//!    `min(count, max(minimum, ceil(fraction_bp × count / 10000)))`; per
+//!    selected target, active inspectors in consistent-sampler order under
+//!    `<seed>/inspectors/<target id>`, filtered by recusal and the optional
+//!    load cap, first `inspectors_per_target` taken; a shortfall is stated.
+//! 4. Publish the commitment [`DrawResult::commitment`] before the window;
+//!    each inspector sees only [`DrawResult::assignments_for`] them; publish
+//!    the result after. Anyone re-runs it with [`verify`] or the
+//!    standard-library Python script `crates/draw/draw_verify.py`.
+
+pub mod canonical;
+mod draw;
+mod model;
+pub mod time;
+
+pub use draw::{
+    Difference, Recusal, Verification, check_seed_inputs, derive_seed, first_difference, recusal,
+    run_draw, select, verify, verify_commitment,
+};
+pub use model::{
+    Assignment, BeaconValue, ClassQuota, DRAW_VERSION, DrawPlan, DrawResult, Inspector,
+    PublishedDraw, RiskClass, SeedInputs, Snapshot, Target, WindowPhase,
+};
+
+/// Errors of the draw crate.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DrawError {
+    /// A value could not be turned into JSON.
+    #[error("JSON serialization failed: {0}")]
+    Json(String),
+    /// Canonical JSON allows integers only.
+    #[error("non-integer number {0} is not allowed in canonical JSON")]
+    NonCanonicalNumber(String),
+    /// The snapshot is not in canonical form.
+    #[error("invalid registries snapshot: {0}")]
+    InvalidSnapshot(String),
+    /// The plan breaks a rule.
+    #[error("invalid draw plan: {0}")]
+    InvalidPlan(String),
+    /// A timestamp is not RFC 3339.
+    #[error("invalid RFC 3339 timestamp {0}")]
+    InvalidTimestamp(String),
+    /// Beacon value or reveals do not fit the plan.
+    #[error("invalid seed inputs: {0}")]
+    InvalidSeedInputs(String),
+    /// A reveal's SHA-256 is not an unused commitment of the plan.
+    #[error("reveal #{index} does not match any (unused) commitment in the plan")]
+    RevealMismatch {
+        /// Position of the reveal in `reveals`.
+        index: usize,
+    },
+    /// The sampler refused its input.
+    #[error("sampler: {0}")]
+    Sampler(#[from] sampler::SamplerError),
+}
