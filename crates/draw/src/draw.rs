@@ -25,9 +25,9 @@ pub enum Recusal {
 /// The recusal rule, or `None` if the inspector may inspect the target.
 #[must_use]
 pub fn recusal(plan: &DrawPlan, target: &Target, inspector: &Inspector) -> Option<Recusal> {
-    if inspector.affiliations.iter().any(|t| *t == target.id) {
+    if inspector.affiliations.contains(&target.id) {
         Some(Recusal::Affiliated)
-    } else if target.last_inspectors.iter().any(|i| *i == inspector.id) {
+    } else if target.last_inspectors.contains(&inspector.id) {
         Some(Recusal::InspectedLastTime)
     } else if plan.recuse_same_region && inspector.region == target.region {
         Some(Recusal::SameRegion)

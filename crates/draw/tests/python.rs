@@ -26,8 +26,12 @@ fn run_python(args: &[&str]) -> (bool, String) {
 fn check_bundle(bundle: &PublishedDraw, name: &str) -> (bool, String) {
     let path =
         std::env::temp_dir().join(format!("ppetrace-draw-{}-{name}.json", std::process::id()));
-    std::fs::write(&path, serde_json::to_vec_pretty(bundle).unwrap()).unwrap();
-    let r = run_python(&[path.to_str().unwrap()]);
+    std::fs::write(
+        &path,
+        serde_json::to_vec_pretty(bundle).expect("bundle serializes"),
+    )
+    .expect("temp file written");
+    let r = run_python(&[path.to_str().expect("UTF-8 temp path")]);
     let _ = std::fs::remove_file(&path);
     r
 }
@@ -37,7 +41,7 @@ fn bundle(
     snapshot: draw::Snapshot,
     inputs: draw::SeedInputs,
 ) -> PublishedDraw {
-    let result = run_draw(&plan, &snapshot, &inputs).unwrap();
+    let result = run_draw(&plan, &snapshot, &inputs).expect("draw runs");
     PublishedDraw {
         plan,
         snapshot,
@@ -143,7 +147,7 @@ fn python_sample(seed: &str, n: usize, with_replacement: bool, ids: &[String]) -
 
 fn rust_sample(seed: &str, n: usize, with_replacement: bool, ids: &[String]) -> Vec<String> {
     sampler::sample(ids, seed, with_replacement)
-        .unwrap()
+        .expect("distinct ids")
         .take(n)
         .map(|t| t.id)
         .collect()
@@ -153,7 +157,8 @@ fn rust_sample(seed: &str, n: usize, with_replacement: bool, ids: &[String]) -> 
 fn python_sampler_matches_rust_on_sampler_md_vectors() {
     let s = |xs: &[&str]| xs.iter().map(|x| (*x).to_owned()).collect::<Vec<_>>();
     let hundred: Vec<String> = (0..100).map(|i| i.to_string()).collect();
-    let cases: Vec<(&str, Vec<String>, bool, usize, Option<Vec<String>>)> = vec![
+    type Case<'a> = (&'a str, Vec<String>, bool, usize, Option<Vec<String>>);
+    let cases: Vec<Case> = vec![
         (
             "xy()134!g2n",
             s(&["dog", "cat", "fish", "goat"]),
