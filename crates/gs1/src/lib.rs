@@ -1,14 +1,27 @@
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
-}
+//! # gs1 — GS1 identifiers for ppetrace
+//!
+//! The only place in ppetrace where GS1 identifiers are parsed or formatted. Pure: no I/O.
+//!
+//! * keys and check digits: [`check_digit`], [`has_valid_check_digit`], [`Gtin`], [`Gln`],
+//!   [`Sscc`], [`Uscc`] (Chinese Unified Social Credit Code), [`Lot`], [`Serial`];
+//! * the Application Identifier table: [`ai`];
+//! * GS1 Digital Link URIs: [`DigitalLink`].
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+pub mod ai;
+mod check;
+pub mod dl;
+pub mod element;
+mod error;
+mod keys;
+mod pct;
+pub mod uscc;
 
-    #[test]
-    fn it_works() {
-        let result = add(2, 2);
-        assert_eq!(result, 4);
-    }
-}
+pub use check::{
+    CSET82, Charset, check_character_pair, check_digit, check_hhmm, check_yymmdd,
+    has_valid_check_digit, is_cset39_char, is_cset64_char, is_cset82, is_cset82_char,
+};
+pub use dl::DigitalLink;
+pub use error::Gs1Error;
+pub use keys::{Gln, Gtin, Lot, Serial, Sscc, Uscc};
