@@ -145,7 +145,6 @@ impl Gs1Error {
         }
     }
 
-    #[allow(dead_code)]
     pub(crate) fn epc(field: Option<&str>, reason: impl Into<String>) -> Self {
         Gs1Error::Epc {
             field: field.map(str::to_owned),
