@@ -1,14 +1,18 @@
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
-}
+//! Pure business rules of ppetrace: the registry's value types, lifecycle steps and
+//! their CBV mapping, serial generation, the verification verdict, authorisation rules
+//! and the canonical shape of tamper-evident log entries.
+//!
+//! Invariant: this crate does no I/O and reads no clock. Time, randomness and stored
+//! facts are passed in, so every rule is testable with plain data.
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+pub mod authz;
+pub mod cert;
+pub mod error;
+pub mod lifecycle;
+pub mod log_entry;
+pub mod org;
+pub mod product;
+pub mod serial;
+pub mod verify;
 
-    #[test]
-    fn it_works() {
-        let result = add(2, 2);
-        assert_eq!(result, 4);
-    }
-}
+pub use error::DomainError;
