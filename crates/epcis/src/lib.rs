@@ -1,14 +1,38 @@
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
+//! Pure GS1 EPCIS 2.0 / CBV 2.0 library: model, JSON-LD and XML parsing, validation,
+//! CBV 2.0 event hash, and the standard query parameters with an in-memory evaluator.
+//!
+//! No I/O, no network, no clock reads: JSON-LD contexts are bundled ([`context`]).
+
+pub mod context;
+pub mod error;
+pub mod hash;
+pub mod ident;
+pub mod json;
+pub mod model;
+pub mod time;
+pub mod validate;
+pub mod vocab;
+
+pub use error::{EpcisError, Issue};
+pub use hash::{event_hash, prehash};
+pub use json::{document_to_value, event_to_jsonld, event_to_value, parse_document, parse_event};
+pub use model::*;
+pub use validate::{validate_document, validate_event};
+
+/// Parse a JSON-LD `EPCISDocument` / `EPCISQueryDocument` and validate every event.
+pub fn parse_and_validate(input: &str) -> Result<EpcisDocument, EpcisError> {
+    let doc = parse_document(input)?;
+    validate_document(&doc)?;
+    Ok(doc)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn it_works() {
-        let result = add(2, 2);
-        assert_eq!(result, 4);
+/// Parse and validate a single JSON-LD event.
+pub fn parse_and_validate_event(input: &str) -> Result<Event, EpcisError> {
+    let ev = parse_event(input)?;
+    let issues = validate_event(&ev, 0);
+    if issues.is_empty() {
+        Ok(ev)
+    } else {
+        Err(EpcisError::Invalid(issues))
     }
 }
