@@ -24,3 +24,6 @@ pub use pdf::sheet_pdf;
 pub use qr::{QUIET_ZONE_MODULES, qr_for_path, qr_png, qr_svg};
 pub use raster::label_png;
 pub use svg::{label_svg, sheet_svg};
+
+#[cfg(test)]
+mod tests;

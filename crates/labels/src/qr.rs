@@ -16,6 +16,9 @@ pub const QUIET_ZONE_MODULES: usize = 4;
 /// Byte-mode capacity of a version 40 QR code at level M.
 const MAX_BYTES: usize = 2331;
 
+/// ECI assignment number of UTF-8.
+const UTF8_ECI: u32 = 26;
+
 /// Module size used by [`qr_for_path`] for PNG output.
 const DEFAULT_MODULE_PX: u32 = 8;
 
@@ -51,6 +54,11 @@ impl QrMatrix {
 
     fn try_version(data: &[u8], version: i16) -> Result<QrCode, QrError> {
         let mut bits = Bits::new(Version::Normal(version));
+        if !data.is_ascii() {
+            // ECI 000026 declares UTF-8; without it decoders guess the
+            // charset of non-ASCII bytes (zbar guesses Shift JIS for CJK).
+            bits.push_eci_designator(UTF8_ECI)?;
+        }
         bits.push_byte_data(data)?;
         bits.push_terminator(EcLevel::M)?;
         QrCode::with_bits(bits, EcLevel::M)

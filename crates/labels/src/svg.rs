@@ -124,6 +124,9 @@ pub fn label_svg(data: &LabelData, size: LabelSize) -> Result<String, LabelError
 ///
 /// [`LabelError::TextTooLong`] if a URI does not fit in a QR code.
 pub fn sheet_svg(labels: &[LabelData], size: LabelSize) -> Result<Vec<String>, LabelError> {
+    if size.labels_per_page() == 1 {
+        return labels.iter().map(|data| label_svg(data, size)).collect();
+    }
     let (pw, ph) = size.page_mm();
     labels
         .chunks(size.labels_per_page())
