@@ -21,6 +21,7 @@ pub use tile::{
     Bundle, StoredTileReader, Tile, TileHashReader, TilePath, TileReader, encode_entry_bundle,
     hash_from_tile, new_bundles, new_tiles, parse_entry_bundle, parse_entry_bundle_for, parse_path,
     read_tile_data, tile_for_stored_index, tile_root, tiles_for_size, verify_entry_bundle,
+    verify_tree_tiles,
 };
 pub use tree::{
     CompactRange, HashReader, MAX_TREE_SIZE, MemoryHashStore, consistency_proof, inclusion_proof,

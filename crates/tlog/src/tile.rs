@@ -637,3 +637,57 @@ pub fn verify_entry_bundle(bundle: Bundle, data: &[u8], tile_data: &[u8]) -> Res
     }
     Ok(())
 }
+
+/// Verifies every hash tile of the tree of `size` leaves against the
+/// trusted `root`, using tiles alone: each full tile must hash to the
+/// entry its parent tile holds for it, and the right-edge (partial) tiles
+/// must recompute `root`. Tiles are fetched one parent's worth (at most
+/// 257 tiles) at a time, so memory stays bounded at any tree size.
+///
+/// Together with [`verify_entry_bundle`] for each bundle, this is a full
+/// audit of a tiled log from scratch.
+pub fn verify_tree_tiles<T: TileReader + ?Sized>(
+    size: u64,
+    root: Hash,
+    tiles: &T,
+) -> Result<(), Error> {
+    // Right edge and root.
+    let thr = TileHashReader::new(size, root, tiles)?;
+    let th = crate::tree::tree_hash(size, &thr)?;
+    if th != root {
+        return Err(Error::InconsistentTiles);
+    }
+    // Every full tile against its parent.
+    for parent in tiles_for_size(size)? {
+        if parent.level == 0 {
+            continue;
+        }
+        let mut batch = Vec::with_capacity(usize::from(parent.width) + 1);
+        batch.push(parent);
+        let first = parent.index.checked_mul(256).ok_or(Error::TreeTooLarge)?;
+        for i in 0..u64::from(parent.width) {
+            batch.push(Tile {
+                level: parent.level - 1,
+                index: first + i,
+                width: TILE_WIDTH,
+            });
+        }
+        let data = tiles.read_tiles(&batch)?;
+        if data.len() != batch.len() {
+            return Err(Error::BadReader);
+        }
+        let parent_hashes = tile_hashes(&data[0])?;
+        if parent_hashes.len() != usize::from(parent.width) {
+            return Err(Error::BadTile("tile data has the wrong size"));
+        }
+        for (child, want) in data[1..].iter().zip(&parent_hashes) {
+            if child.len() != usize::from(TILE_WIDTH) * HASH_SIZE {
+                return Err(Error::BadTile("tile data has the wrong size"));
+            }
+            if tile_root(child)? != *want {
+                return Err(Error::InconsistentTiles);
+            }
+        }
+    }
+    Ok(())
+}
