@@ -23,12 +23,16 @@ fn check_json(stem: &str) {
     let doc =
         epcis::parse_document(&std::fs::read_to_string(data(&format!("{stem}.jsonld"))).unwrap())
             .unwrap();
-    let pre = lines(&format!("{stem}.prehashes"));
+    let pre = if data(&format!("{stem}.prehashes")).exists() {
+        lines(&format!("{stem}.prehashes"))
+    } else {
+        Vec::new()
+    };
     let hashes = lines(&format!("{stem}.hashes"));
-    assert_eq!(doc.events.len(), pre.len(), "{stem}: event count");
+    assert_eq!(doc.events.len(), hashes.len(), "{stem}: event count");
     for (i, ev) in doc.events.iter().enumerate() {
         let ours = epcis::prehash(ev);
-        if ours != pre[i] {
+        if i < pre.len() && ours != pre[i] {
             let common = ours
                 .chars()
                 .zip(pre[i].chars())
@@ -55,4 +59,24 @@ fn check_json(stem: &str) {
 #[test]
 fn object_event_all_possible_fields() {
     check_json("ObjectEvent_all_possible_fields");
+}
+
+#[test]
+fn transaction_event_all_possible_fields() {
+    check_json("TransactionEvent_all_possible_fields");
+}
+
+#[test]
+fn aggregation_event_all_possible_fields() {
+    check_json("AggregationEvent_all_possible_fields");
+}
+
+#[test]
+fn transformation_event_all_possible_fields() {
+    check_json("TransformationEvent_all_possible_fields");
+}
+
+#[test]
+fn association_event_all_possible_fields() {
+    check_json("AssociationEvent_all_possible_fields");
 }
