@@ -33,8 +33,8 @@ fn digest_to_uniform(digest: &[u8; 32]) -> String {
     let n = reversed_digits(digest, MIN_DIGITS, &mut buf);
     let mut out = String::with_capacity(2 + n);
     out.push_str("0.");
-    // Every byte of buf[..n] is an ASCII digit.
-    out.extend(buf[..n].iter().map(|&c| char::from(c)));
+    // Every byte of buf[..n] is an ASCII digit, so this never replaces anything.
+    out.push_str(&String::from_utf8_lossy(&buf[..n]));
     out
 }
 
@@ -182,18 +182,21 @@ where
     S: AsRef<str>,
 {
     let state = SeedState::new(seed);
-    let mut seen = HashSet::new();
-    let mut tickets = Vec::new();
+    let ids = ids.into_iter();
+    let mut tickets = Vec::with_capacity(ids.size_hint().0);
     for id in ids {
         let id = id.as_ref();
-        if !seen.insert(id.to_owned()) {
-            return Err(SamplerError::DuplicateId(id.to_owned()));
-        }
         tickets.push(Ticket {
             number: state.first_number(id),
             id: id.to_owned(),
             generation: 1,
         });
+    }
+    let mut seen = HashSet::with_capacity(tickets.len());
+    for t in &tickets {
+        if !seen.insert(t.id.as_str()) {
+            return Err(SamplerError::DuplicateId(t.id.clone()));
+        }
     }
     Ok(tickets)
 }
@@ -243,7 +246,28 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<str>,
 {
-    let mut tickets = first_tickets(ids, seed)?;
-    tickets.sort_unstable();
-    Ok(tickets.into_iter().map(|t| t.id).collect())
+    let tickets = first_tickets(ids, seed)?;
+    // Sort small (key, index) pairs: the key is the first 16 bytes of the
+    // ticket string (zero-padded, so key order agrees with string order);
+    // equal keys fall back to the full ticket comparison.
+    let mut keyed: Vec<(u128, usize)> = tickets
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (prefix_key(&t.number), i))
+        .collect();
+    keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| tickets[a.1].cmp(&tickets[b.1])));
+    let mut slots: Vec<Option<Ticket>> = tickets.into_iter().map(Some).collect();
+    Ok(keyed
+        .into_iter()
+        .filter_map(|(_, i)| slots.get_mut(i).and_then(Option::take))
+        .map(|t| t.id)
+        .collect())
+}
+
+/// First 16 bytes of `s`, big-endian, zero-padded.
+fn prefix_key(s: &str) -> u128 {
+    let mut k = [0u8; 16];
+    let n = s.len().min(16);
+    k[..n].copy_from_slice(&s.as_bytes()[..n]);
+    u128::from_be_bytes(k)
 }
