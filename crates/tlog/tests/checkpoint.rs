@@ -38,12 +38,12 @@ fn malformed_checkpoints_rejected() {
         format!("o\n-1\n{r}\n"),                   // negative
         format!("o\n 1\n{r}\n"),                   // space
         format!("o\n18446744073709551616\n{r}\n"), // > u64
-        format!("o\n1\n\n"),                       // empty root
+        "o\n1\n\n".to_string(),                    // empty root
         format!("o\n1\n{r}\n\n"),                  // empty extension line
         format!("o\n1\n{r}\next\n\n"),             // empty extension line
-        format!("o\n1\nAAAA\n"),                   // short root
-        format!("o\n1\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2J=\n"), // non-canonical
-        format!("o\n1\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I\n"), // no padding
+        "o\n1\nAAAA\n".to_string(),                // short root
+        "o\n1\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2J=\n".to_string(), // non-canonical
+        "o\n1\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I\n".to_string(), // no padding
         format!("o\r\n1\n{r}\n"),                  // control character
         "o\n1\n".to_string(),                      // missing root
     ] {
