@@ -17,8 +17,8 @@ def sample(ids, seed, repl=False):
         if repl: heapq.heappush(h, (nxt(t[0]), t[1], t[2] + 1))
 def draw(plan, snap, si):
     ph, sh, b, k, cap = H(C(plan)), H(C(snap)), si["beacon"], plan["inspectors_per_target"], plan["max_assignments_per_inspector"]
-    assert sorted(map(H, si["reveals"])) == plan["contribution_commitments"], "reveals do not match commitments"
-    assert (b and b["round"]) == plan["beacon_round"], "beacon round is not the one named in the plan"
+    if sorted(map(H, si["reveals"])) != plan["contribution_commitments"]: sys.exit("MISMATCH reveals do not match commitments")
+    if (b and b["round"]) != plan["beacon_round"]: sys.exit("MISMATCH beacon round is not the one named in the plan")
     seed = H("\n".join(["ppetrace-draw-v1", ph, sh, "%d:%s" % (b["round"], b["randomness"]) if b else "-"] + sorted(si["reveals"])))
     ins = {i["id"]: i for i in snap["inspectors"] if i["active"]}; load = dict.fromkeys(ins, 0); out = []
     for q in plan["quotas"]:

@@ -23,6 +23,52 @@
 //!    each inspector sees only [`DrawResult::assignments_for`] them; publish
 //!    the result after. Anyone re-runs it with [`verify`] or the
 //!    standard-library Python script `crates/draw/draw_verify.py`.
+//!
+//! ```
+//! use draw::*;
+//! let snapshot = Snapshot {
+//!     targets: (0..10)
+//!         .map(|i| Target {
+//!             id: format!("T{i}"),
+//!             name: format!("Target {i}"),
+//!             risk_class: RiskClass::A,
+//!             region: "north".into(),
+//!             last_inspectors: vec![],
+//!             complaint_count: 0,
+//!         })
+//!         .collect(),
+//!     inspectors: (0..5)
+//!         .map(|i| Inspector {
+//!             id: format!("I{i}"),
+//!             region: "south".into(),
+//!             affiliations: vec![],
+//!             active: true,
+//!         })
+//!         .collect(),
+//! }
+//! .normalized();
+//! let plan = DrawPlan {
+//!     plan_id: "demo".into(),
+//!     quotas: vec![ClassQuota { class: RiskClass::A, fraction_bp: 3000, minimum: 1 }],
+//!     inspectors_per_target: 2,
+//!     recuse_same_region: true,
+//!     max_assignments_per_inspector: None,
+//!     window_start: "2026-12-01T08:00:00Z".into(),
+//!     window_end: "2026-12-05T18:00:00Z".into(),
+//!     beacon_round: Some(1000),
+//!     contribution_commitments: vec![],
+//! };
+//! let inputs = SeedInputs {
+//!     beacon: Some(BeaconValue { round: 1000, randomness: "ab".repeat(32) }),
+//!     reveals: vec![],
+//! };
+//! let result = run_draw(&plan, &snapshot, &inputs)?;
+//! assert_eq!(result.assignments.len(), 3); // ceil(30 % of 10)
+//! let commitment = result.commitment()?; // publish before the window
+//! assert!(verify_commitment(&result, &commitment)?);
+//! assert_eq!(verify(&plan, &snapshot, &inputs, &result)?, Verification::Match);
+//! # Ok::<(), DrawError>(())
+//! ```
 
 pub mod canonical;
 mod draw;

@@ -217,6 +217,18 @@ proptest! {
         prop_assert_eq!(got, all);
     }
 
+    /// The sorted order equals the lazy heap order (the keyed sort of
+    /// `order` agrees with full ticket comparison).
+    #[test]
+    fn order_equals_lazy(
+        set in proptest::collection::btree_set(".{0,6}", 0..60),
+        seed in ".{0,20}",
+    ) {
+        let all: Vec<String> = set.into_iter().collect();
+        let lazy: Vec<String> = sample(&all, &seed, false).unwrap().map(|t| t.id).collect();
+        prop_assert_eq!(order(&all, &seed).unwrap(), lazy);
+    }
+
     /// The 2011 sampler stays inside its range.
     #[test]
     fn legacy_in_range(seed in ".{0,12}", low in -1000i64..1000, width in 0i64..1000) {
