@@ -133,6 +133,18 @@ mod tests {
         assert!(c > b);
     }
 
+    proptest::proptest! {
+        #[test]
+        fn never_panics(s in ".{0,40}") {
+            let _ = parse_rfc3339(&s);
+        }
+
+        #[test]
+        fn never_panics_near_valid(s in "[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{0,12})?(Z|[+-][0-9]{2}:[0-9]{2}|.{0,3})") {
+            let _ = parse_rfc3339(&s);
+        }
+    }
+
     #[test]
     fn rejects_garbage() {
         for s in [
