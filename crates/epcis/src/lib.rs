@@ -9,6 +9,7 @@ pub mod hash;
 pub mod ident;
 pub mod json;
 pub mod model;
+pub mod query;
 pub mod time;
 pub mod validate;
 pub mod vocab;
@@ -17,6 +18,7 @@ pub use error::{EpcisError, Issue};
 pub use hash::{event_hash, prehash};
 pub use json::{document_to_value, event_to_jsonld, event_to_value, parse_document, parse_event};
 pub use model::*;
+pub use query::{Query, matches};
 pub use validate::{validate_document, validate_event};
 
 /// Parse a JSON-LD `EPCISDocument` / `EPCISQueryDocument` and validate every event.
