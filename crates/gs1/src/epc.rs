@@ -17,7 +17,7 @@
 //! so callers pass `company_prefix_len` explicitly.
 
 use crate::ai;
-use crate::check;
+use crate::check::{self, Charset};
 use crate::dl::DigitalLink;
 use crate::error::Gs1Error;
 use crate::keys::check_cp_len;
@@ -44,6 +44,20 @@ pub enum Scheme {
     Gsrnp,
     /// `urn:epc:id:gdti` — (253) with serial.
     Gdti,
+    /// `urn:epc:id:sgcn` — (255) with serial component.
+    Sgcn,
+    /// `urn:epc:id:itip` — (8006)+(21).
+    Itip,
+    /// `urn:epc:id:cpi` — (8010)+(8011).
+    Cpi,
+    /// `urn:epc:id:ginc` — (401).
+    Ginc,
+    /// `urn:epc:id:gsin` — (402).
+    Gsin,
+    /// `urn:epc:id:pgln` — (417).
+    Pgln,
+    /// `urn:epc:id:upui` — (01)+(235).
+    Upui,
     /// `urn:epc:class:lgtin` — GTIN + lot, (01)+(10).
     Lgtin,
     /// `urn:epc:idpat:sgtin` — all SGTINs of a GTIN (or wider wildcards).
@@ -62,12 +76,26 @@ impl Scheme {
             Scheme::Gsrn => "urn:epc:id:gsrn:",
             Scheme::Gsrnp => "urn:epc:id:gsrnp:",
             Scheme::Gdti => "urn:epc:id:gdti:",
+            Scheme::Sgcn => "urn:epc:id:sgcn:",
+            Scheme::Itip => "urn:epc:id:itip:",
+            Scheme::Cpi => "urn:epc:id:cpi:",
+            Scheme::Ginc => "urn:epc:id:ginc:",
+            Scheme::Gsin => "urn:epc:id:gsin:",
+            Scheme::Pgln => "urn:epc:id:pgln:",
+            Scheme::Upui => "urn:epc:id:upui:",
             Scheme::Lgtin => "urn:epc:class:lgtin:",
             Scheme::SgtinPattern => "urn:epc:idpat:sgtin:",
         }
     }
 
-    const ALL: [Scheme; 10] = [
+    const ALL: [Scheme; 17] = [
+        Scheme::Sgcn,
+        Scheme::Itip,
+        Scheme::Cpi,
+        Scheme::Ginc,
+        Scheme::Gsin,
+        Scheme::Pgln,
+        Scheme::Upui,
         Scheme::Sgtin,
         Scheme::Sscc,
         Scheme::Sgln,
@@ -105,11 +133,18 @@ impl EpcUrn {
             .ok_or_else(|| {
                 Gs1Error::epc(
                     Some("scheme"),
-                    "unsupported or malformed EPC URN prefix (supported: sgtin, sscc, sgln, grai, giai, gsrn, gsrnp, gdti, lgtin, idpat:sgtin)",
+                    "unsupported or malformed EPC URN prefix (supported: sgtin, sscc, sgln, grai, giai, gsrn, gsrnp, gdti, sgcn, itip, cpi, ginc, gsin, pgln, upui, class:lgtin, idpat:sgtin)",
                 )
             })?;
         let want = match scheme {
-            Scheme::Sscc | Scheme::Giai | Scheme::Gsrn | Scheme::Gsrnp => 2,
+            Scheme::Sscc
+            | Scheme::Giai
+            | Scheme::Gsrn
+            | Scheme::Gsrnp
+            | Scheme::Ginc
+            | Scheme::Gsin
+            | Scheme::Pgln => 2,
+            Scheme::Itip => 5,
             _ => 3,
         };
         // The last component (serial, extension, asset reference) may contain dots.
@@ -157,7 +192,7 @@ impl EpcUrn {
                 } else {
                     ("10", "lot")
                 };
-                pairs.push((ai.into(), unescape(field, ai, parts[2])?));
+                pairs.push((ai.into(), unescape(field, ai, parts[2], Charset::Cset82)?));
             }
             Scheme::Sscc => {
                 let serial = parts[1];
@@ -171,7 +206,7 @@ impl EpcUrn {
                     "414".into(),
                     check::with_check_digit(&format!("{cp}{}", parts[1]))?,
                 ));
-                let ext = unescape("extension", "254", parts[2])?;
+                let ext = unescape("extension", "254", parts[2], Charset::Cset82)?;
                 if ext != "0" {
                     pairs.push(("254".into(), ext));
                 }
@@ -192,7 +227,7 @@ impl EpcUrn {
                 } else {
                     "253"
                 };
-                let serial = unescape("serial", ai, parts[2])?;
+                let serial = unescape("serial", ai, parts[2], Charset::Cset82)?;
                 let value = if scheme == Scheme::Grai {
                     format!("0{key}{serial}")
                 } else {
@@ -201,7 +236,7 @@ impl EpcUrn {
                 pairs.push((ai.into(), value));
             }
             Scheme::Giai => {
-                let reference = unescape("asset reference", "8004", parts[1])?;
+                let reference = unescape("asset reference", "8004", parts[1], Charset::Cset82)?;
                 pairs.push(("8004".into(), format!("{cp}{reference}")));
             }
             Scheme::Gsrn | Scheme::Gsrnp => {
@@ -213,6 +248,76 @@ impl EpcUrn {
                 };
                 pairs.push((
                     ai.into(),
+                    check::with_check_digit(&format!("{cp}{}", parts[1]))?,
+                ));
+            }
+            Scheme::Upui | Scheme::Itip => {
+                let item = parts[1];
+                total("item reference", item, 13)?;
+                let gtin = check::with_check_digit(&format!("{}{}{}", &item[..1], cp, &item[1..]))?;
+                if scheme == Scheme::Upui {
+                    pairs.push(("01".into(), gtin));
+                    pairs.push((
+                        "235".into(),
+                        unescape("TPX", "235", parts[2], Charset::Cset82)?,
+                    ));
+                } else {
+                    let (piece, count) = (parts[2], parts[3]);
+                    if piece.len() != 2 || count.len() != 2 {
+                        return Err(Gs1Error::epc(
+                            Some("piece"),
+                            "piece and total must be 2 digits each",
+                        ));
+                    }
+                    digits("piece", piece)?;
+                    digits("total", count)?;
+                    pairs.push(("8006".into(), format!("{gtin}{piece}{count}")));
+                    pairs.push((
+                        "21".into(),
+                        unescape("serial", "21", parts[4], Charset::Cset82)?,
+                    ));
+                }
+            }
+            Scheme::Cpi => {
+                let reference = if parts[1].is_empty() {
+                    String::new()
+                } else {
+                    unescape(
+                        "component/part reference",
+                        "8010",
+                        parts[1],
+                        Charset::Cset39,
+                    )?
+                };
+                pairs.push(("8010".into(), format!("{cp}{reference}")));
+                digits("serial", parts[2])?;
+                pairs.push(("8011".into(), parts[2].to_owned()));
+            }
+            Scheme::Sgcn => {
+                total("coupon reference", parts[1], 12)?;
+                digits("serial", parts[2])?;
+                if parts[2].is_empty() {
+                    return Err(Gs1Error::epc(Some("serial"), "empty component"));
+                }
+                let key = check::with_check_digit(&format!("{cp}{}", parts[1]))?;
+                pairs.push(("255".into(), format!("{key}{}", parts[2])));
+            }
+            Scheme::Ginc => {
+                let reference =
+                    unescape("consignment reference", "401", parts[1], Charset::Cset82)?;
+                pairs.push(("401".into(), format!("{cp}{reference}")));
+            }
+            Scheme::Gsin => {
+                total("shipper reference", parts[1], 16)?;
+                pairs.push((
+                    "402".into(),
+                    check::with_check_digit(&format!("{cp}{}", parts[1]))?,
+                ));
+            }
+            Scheme::Pgln => {
+                total("party reference", parts[1], 12)?;
+                pairs.push((
+                    "417".into(),
                     check::with_check_digit(&format!("{cp}{}", parts[1]))?,
                 ));
             }
@@ -240,7 +345,10 @@ impl EpcUrn {
         let mut out = Vec::with_capacity(2);
         let scheme = if let Some(gtin) = get("01") {
             out.push(("01".to_owned(), gtin.to_owned()));
-            if let Some(serial) = get("21") {
+            if let Some(tpx) = get("235") {
+                out.push(("235".to_owned(), tpx.to_owned()));
+                Scheme::Upui
+            } else if let Some(serial) = get("21") {
                 out.push(("21".to_owned(), serial.to_owned()));
                 Scheme::Sgtin
             } else if let Some(lot) = get("10") {
@@ -273,10 +381,39 @@ impl EpcUrn {
         } else if let Some(v) = get("253") {
             out.push(("253".to_owned(), v.to_owned()));
             Scheme::Gdti
+        } else if let Some(v) = get("8006") {
+            out.push(("8006".to_owned(), v.to_owned()));
+            let serial = get("21").ok_or_else(|| {
+                Gs1Error::epc(Some("21"), "(8006) without a serial (21) has no EPC URN")
+            })?;
+            out.push(("21".to_owned(), serial.to_owned()));
+            Scheme::Itip
+        } else if let Some(v) = get("8010") {
+            out.push(("8010".to_owned(), v.to_owned()));
+            let serial = get("8011").ok_or_else(|| {
+                Gs1Error::epc(
+                    Some("8011"),
+                    "(8010) without a serial (8011) has no EPC URN",
+                )
+            })?;
+            out.push(("8011".to_owned(), serial.to_owned()));
+            Scheme::Cpi
+        } else if let Some(v) = get("255") {
+            out.push(("255".to_owned(), v.to_owned()));
+            Scheme::Sgcn
+        } else if let Some(v) = get("401") {
+            out.push(("401".to_owned(), v.to_owned()));
+            Scheme::Ginc
+        } else if let Some(v) = get("402") {
+            out.push(("402".to_owned(), v.to_owned()));
+            Scheme::Gsin
+        } else if let Some(v) = get("417") {
+            out.push(("417".to_owned(), v.to_owned()));
+            Scheme::Pgln
         } else {
             return Err(Gs1Error::epc(
                 None,
-                "no GS1 key with an EPC URN form (01, 00, 414, 8003, 8004, 8017, 8018, 253)",
+                "no GS1 key with an EPC URN form (01, 00, 414, 8003, 8004, 8017, 8018, 253, 8006, 8010, 255, 401, 402, 417)",
             ));
         };
         for (a, v) in &out {
@@ -411,6 +548,64 @@ impl EpcUrn {
                 };
                 out.push_str(&split(need(ai)?, 0, 17)?);
             }
+            Scheme::Upui => {
+                out.push_str(&split(need("01")?, 1, 13)?);
+                out.push('.');
+                out.push_str(&escape(need("235")?));
+            }
+            Scheme::Itip => {
+                let v = need("8006")?;
+                out.push_str(&split(v, 1, 13)?);
+                out.push('.');
+                out.push_str(v.get(14..16).unwrap_or(""));
+                out.push('.');
+                out.push_str(v.get(16..18).unwrap_or(""));
+                out.push('.');
+                out.push_str(&escape(need("21")?));
+            }
+            Scheme::Cpi => {
+                let v = need("8010")?;
+                let cp = v.get(..cpl).unwrap_or("");
+                if cp.len() != cpl || !cp.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(Gs1Error::epc(
+                        Some("company prefix"),
+                        "CPID must start with the company prefix digits",
+                    ));
+                }
+                out.push_str(cp);
+                out.push('.');
+                out.push_str(&escape(&v[cpl..]));
+                out.push('.');
+                out.push_str(need("8011")?);
+            }
+            Scheme::Sgcn => {
+                let v = need("255")?;
+                let serial = v.get(13..).unwrap_or("");
+                if serial.is_empty() {
+                    return Err(Gs1Error::epc(
+                        Some("255"),
+                        "(255) without a serial component has no EPC URN",
+                    ));
+                }
+                out.push_str(&split(v, 0, 12)?);
+                out.push('.');
+                out.push_str(serial);
+            }
+            Scheme::Ginc => {
+                let v = need("401")?;
+                let cp = v.get(..cpl).unwrap_or("");
+                if cp.len() != cpl || !cp.bytes().all(|b| b.is_ascii_digit()) || v.len() <= cpl {
+                    return Err(Gs1Error::epc(
+                        Some("company prefix"),
+                        "GINC must start with the company prefix digits and have a reference",
+                    ));
+                }
+                out.push_str(cp);
+                out.push('.');
+                out.push_str(&escape(&v[cpl..]));
+            }
+            Scheme::Gsin => out.push_str(&split(need("402")?, 0, 16)?),
+            Scheme::Pgln => out.push_str(&split(need("417")?, 0, 12)?),
         }
         Ok(out)
     }
@@ -478,9 +673,10 @@ fn digits(field: &str, s: &str) -> Result<(), Gs1Error> {
 }
 
 /// Characters that must be %-escaped in URN serial-like components (TDS §6.3).
-const ESCAPED: &[u8] = b"\"%&/<>?";
+const ESCAPED: &[u8] = b"\"#%&/<>?";
 
-/// Escapes a CSET 82 value for a URN component: `"%&/<>?` become `%22 %25 %26 %2F %3C %3E %3F`.
+/// Escapes a value for a URN component: `"#%&/<>?` become `%22 %23 %25 %26 %2F %3C %3E %3F`
+/// (`#` only occurs in CSET 39 component/part references).
 pub fn escape(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for c in value.chars() {
@@ -495,13 +691,13 @@ pub fn escape(value: &str) -> String {
 
 /// Unescapes a URN component (AI `ai` names the field for errors); the result must be
 /// GS1 CSET 82, unescaped characters must be allowed raw in a URN.
-fn unescape(field: &str, ai: &str, s: &str) -> Result<String, Gs1Error> {
+fn unescape(field: &str, ai: &str, s: &str, charset: Charset) -> Result<String, Gs1Error> {
     if s.is_empty() {
         return Err(Gs1Error::epc(Some(field), "empty component"));
     }
     let raw_ok = |b: u8| b.is_ascii_alphanumeric() || b"-_.:;=!'()*+,".contains(&b);
     let decoded = crate::pct::decode(s, raw_ok).map_err(|r| Gs1Error::epc(Some(field), r))?;
-    crate::check::Charset::Cset82
+    charset
         .check(ai, &decoded)
         .map_err(|e| Gs1Error::epc(Some(field), e.to_string()))?;
     Ok(decoded)

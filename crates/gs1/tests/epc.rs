@@ -78,11 +78,62 @@ const TDS_EXAMPLES: &[(&str, &str, usize)] = &[
         "(01)04012345123456",
         7,
     ),
+    (
+        "urn:epc:id:cpi:0614141.98765.12345",
+        "(8010)061414198765(8011)12345",
+        7,
+    ),
+    (
+        "urn:epc:id:cpi:0614141.5PQ7%2FZ43.12345",
+        "(8010)06141415PQ7/Z43(8011)12345",
+        7,
+    ),
+    (
+        "urn:epc:id:sgcn:4012345.67890.04711",
+        "(255)401234567890104711",
+        7,
+    ),
+    (
+        "urn:epc:id:itip:4012345.012345.01.02.987",
+        "(8006)040123451234560102(21)987",
+        7,
+    ),
+    (
+        "urn:epc:id:itip:4012345.012345.01.02.mw133",
+        "(8006)040123451234560102(21)mw133",
+        7,
+    ),
+];
+
+/// Further schemes, derived by hand from the TDS URN grammar (not TDS worked examples).
+const DERIVED_EXAMPLES: &[(&str, &str, usize)] = &[
+    (
+        "urn:epc:id:ginc:0614141.xyz47%2F11",
+        "(401)0614141xyz47/11",
+        7,
+    ),
+    (
+        "urn:epc:id:gsin:0614141.123456789",
+        "(402)06141411234567890",
+        7,
+    ),
+    ("urn:epc:id:pgln:0614141.12345", "(417)0614141123452", 7),
+    (
+        "urn:epc:id:upui:0614141.812345.A%26B%3C1",
+        "(01)80614141123458(235)A&B<1",
+        7,
+    ),
+    ("urn:epc:id:sgln:061414112345..0", "(414)0614141123452", 12),
+    (
+        "urn:epc:id:grai:061414112345..X",
+        "(8003)00614141123452X",
+        12,
+    ),
 ];
 
 #[test]
 fn tds_examples_both_directions() {
-    for (urn, es, cpl) in TDS_EXAMPLES {
+    for (urn, es, cpl) in TDS_EXAMPLES.iter().chain(DERIVED_EXAMPLES) {
         assert_eq!(epc::urn_to_element_string(urn).unwrap(), *es, "{urn}");
         assert_eq!(epc::element_string_to_urn(es, *cpl).unwrap(), *urn, "{es}");
         let parsed = EpcUrn::parse(urn).unwrap();
@@ -196,7 +247,10 @@ fn invalid_urns_with_reasons() {
     assert!(e.to_string().contains("serial"), "{e}");
     assert!(digital_link_to_urn("https://id.gs1.org/01/80614141123458/21/400", 13).is_err());
     assert!(digital_link_to_urn("https://id.gs1.org/01/80614141123458/21/400", 5).is_err());
-    assert!(digital_link_to_urn("https://id.gs1.org/401/0614141ABC", 7).is_err());
+    assert!(digital_link_to_urn("https://id.gs1.org/401/0614141", 7).is_err());
+    assert!(digital_link_to_urn("https://id.gs1.org/8010/061414198765", 7).is_err());
+    assert!(digital_link_to_urn("https://id.gs1.org/255/4012345678901", 7).is_err());
+    assert!(digital_link_to_urn("https://id.gs1.org/8013/1987654Ad4X4bL5ttr2310c2K", 7).is_err());
 }
 
 #[test]
