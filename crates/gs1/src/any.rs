@@ -152,6 +152,11 @@ impl Gs1Data {
         element::to_raw(self.ais())
     }
 
+    /// The scanner output form: `symbology_id` (e.g. `]d2`, `]Q3`, `]C1`, `]e0`) + [`Gs1Data::raw`].
+    pub fn scan_data(&self, symbology_id: &str) -> String {
+        format!("{symbology_id}{}", self.raw())
+    }
+
     /// The Digital Link, when there is a primary key and the data forms a valid one.
     pub fn to_digital_link(&self) -> Option<DigitalLink> {
         if !self.has_key {

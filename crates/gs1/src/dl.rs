@@ -315,6 +315,16 @@ impl DigitalLink {
         self.get("21").and_then(|v| Serial::parse(v).ok())
     }
 
+    /// The EPC URN of the identifier (see [`crate::epc::EpcUrn::from_pairs`]), given the
+    /// GS1 Company Prefix length.
+    pub fn epc_urn(&self, company_prefix_len: usize) -> Result<String, Gs1Error> {
+        let pairs: Vec<(String, String)> = self
+            .pairs()
+            .map(|(a, v)| (a.to_owned(), v.to_owned()))
+            .collect();
+        crate::epc::EpcUrn::from_pairs(&pairs, company_prefix_len).map(|u| u.to_urn())
+    }
+
     /// The bracketed element string, e.g. `(01)09506000134352(10)ABC(21)XYZ`.
     pub fn element_string(&self) -> String {
         crate::element::to_bracketed(self.pairs())

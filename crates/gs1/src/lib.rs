@@ -4,8 +4,38 @@
 //!
 //! * keys and check digits: [`check_digit`], [`has_valid_check_digit`], [`Gtin`], [`Gln`],
 //!   [`Sscc`], [`Uscc`] (Chinese Unified Social Credit Code), [`Lot`], [`Serial`];
-//! * the Application Identifier table: [`ai`];
-//! * GS1 Digital Link URIs: [`DigitalLink`].
+//! * the data-driven Application Identifier table: [`ai`] (one [`ai::AiDef`] per AI);
+//! * element strings, bracketed and raw/scanned: [`element`];
+//! * GS1 Digital Link URIs (1.x, uncompressed): [`DigitalLink`];
+//! * EPC URNs (Tag Data Standard 2.x) and their conversion: [`epc`];
+//! * one entry point for any of these: [`parse_any`] → [`Gs1Data`].
+//!
+//! ```
+//! use gs1::{DigitalLink, Gtin, Lot, Serial};
+//!
+//! let gtin = Gtin::parse("9506000134352")?; // GTIN-13, normalised to 14 digits
+//! let dl = DigitalLink::sgtin(&gtin, Some(&Lot::parse("ABC")?), &Serial::parse("XYZ")?);
+//! assert_eq!(dl.canonical(), "https://id.gs1.org/01/09506000134352/10/ABC/21/XYZ");
+//! assert_eq!(
+//!     dl.to_uri("https://ppe.example.org"),
+//!     "https://ppe.example.org/01/09506000134352/10/ABC/21/XYZ"
+//! );
+//!
+//! let data = gs1::parse_any("urn:epc:id:sgtin:0614141.812345.6789")?;
+//! assert_eq!(data.element_string(), "(01)80614141123458(21)6789");
+//! assert_eq!(
+//!     gs1::digital_link_to_urn("https://ppe.example.org/01/80614141123458/21/6789", 7)?,
+//!     "urn:epc:id:sgtin:0614141.812345.6789"
+//! );
+//! # Ok::<(), gs1::Gs1Error>(())
+//! ```
+//!
+//! ## Where the GS1 Company Prefix length comes from
+//!
+//! Digital Link / element string → EPC URN needs the length of the GS1 Company Prefix
+//! inside the key (`company_prefix_len`, 6 to 12); see the [`epc`] module docs: a
+//! deployment takes it from its own registry (the prefix a manufacturer registered), from
+//! the GS1 Company Prefix length table published by GS1, or from the GS1 Registry Platform.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
