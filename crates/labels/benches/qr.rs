@@ -4,7 +4,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 
-const URI: &str = "https://ppe.example.org/01/09506000134352/10/LOT42/21/Ab3xK9pQ2mZ7abc";
+const URI: &str = "https://ppe.example.org/01/09506000134352/10/LOT42/21/Ab3xK9pQ2mZ7abcd";
 
 fn bench_qr(c: &mut Criterion) {
     assert_eq!(URI.len(), 70);

@@ -140,7 +140,7 @@ pub fn qr_svg(text: &str) -> Result<String, LabelError> {
     ))
 }
 
-/// Renders `text` as a black-on-white 8-bit greyscale PNG QR code with
+/// Renders `text` as a black-and-white (1-bit greyscale) PNG QR code with
 /// `module_px` pixels per module (quiet zone included).
 ///
 /// # Errors

@@ -89,6 +89,25 @@ impl Canvas {
     }
 }
 
+impl Canvas {
+    /// Rows packed 8 pixels per byte, most significant bit first, 1 = white.
+    fn packed_1bit(&self) -> Vec<u8> {
+        let row_bytes = self.width.div_ceil(8);
+        let mut out = vec![0u8; row_bytes * self.height];
+        if self.width == 0 {
+            return out;
+        }
+        for (y, row) in self.pixels.chunks(self.width).enumerate() {
+            for (x, &v) in row.iter().enumerate() {
+                if v >= 128 {
+                    out[y * row_bytes + x / 8] |= 0x80 >> (x % 8);
+                }
+            }
+        }
+        out
+    }
+}
+
 fn glyph(c: char) -> Option<[u8; 8]> {
     font8x8::BASIC_FONTS
         .get(c)
@@ -100,7 +119,8 @@ fn glyph(c: char) -> Option<[u8; 8]> {
         .or_else(|| font8x8::BLOCK_FONTS.get(c))
 }
 
-/// Encodes the canvas as an 8-bit greyscale PNG; with `dpi`, a `pHYs`
+/// Encodes the canvas as a 1-bit greyscale PNG (every pixel is black or
+/// white); with `dpi`, a `pHYs`
 /// chunk records the physical resolution so the label prints at its size.
 pub(crate) fn encode_png(canvas: &Canvas, dpi: Option<u32>) -> Result<Vec<u8>, LabelError> {
     let too_big = |_| LabelError::Png(png::EncodingError::LimitsExceeded);
@@ -110,7 +130,7 @@ pub(crate) fn encode_png(canvas: &Canvas, dpi: Option<u32>) -> Result<Vec<u8>, L
     {
         let mut enc = png::Encoder::new(&mut out, w, h);
         enc.set_color(png::ColorType::Grayscale);
-        enc.set_depth(png::BitDepth::Eight);
+        enc.set_depth(png::BitDepth::One);
         if let Some(dpi) = dpi {
             let ppm = (f64::from(dpi) / 0.0254).round() as u32;
             enc.set_pixel_dims(Some(png::PixelDimensions {
@@ -120,13 +140,13 @@ pub(crate) fn encode_png(canvas: &Canvas, dpi: Option<u32>) -> Result<Vec<u8>, L
             }));
         }
         let mut writer = enc.write_header()?;
-        writer.write_image_data(&canvas.pixels)?;
+        writer.write_image_data(&canvas.packed_1bit())?;
         writer.finish()?;
     }
     Ok(out)
 }
 
-/// Renders one label as a greyscale PNG at `dpi` (72..=2400; 203, 300 and
+/// Renders one label as a black-and-white (1-bit greyscale) PNG at `dpi` (72..=2400; 203, 300 and
 /// 600 are typical for label printers), with the resolution recorded in the
 /// PNG so it prints at the label's size.
 ///
