@@ -51,7 +51,12 @@ pub(crate) fn verify_check_digit(field: &str, digits: &str) -> Result<(), Gs1Err
             actual: digits.len(),
         });
     }
-    let (body, last) = digits.split_at(digits.len() - 1);
+    let Some((split, _)) = digits.char_indices().last() else {
+        return Err(Gs1Error::Empty {
+            field: field.into(),
+        });
+    };
+    let (body, last) = digits.split_at(split);
     let cd = check_digit(body).map_err(|e| e.with_field(field))?;
     if last.as_bytes().first().map(|b| b - b'0') == Some(cd) {
         Ok(())

@@ -299,3 +299,116 @@ impl Serial {
         Ok(Serial(s.into()))
     }
 }
+
+macro_rules! ai_key_newtype {
+    ($(#[$doc:meta])* $name:ident, $ai:literal, $field:literal, $expecting:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(String);
+        string_newtype!($name, $expecting);
+
+        impl $name {
+            #[doc = concat!("Parses and validates a ", $field, " (the value of AI (", $ai, ")).")]
+            pub fn parse(s: &str) -> Result<Self, Gs1Error> {
+                crate::ai::validate_value($ai, s).map_err(|e| relabel(e, $field))?;
+                Ok($name(s.into()))
+            }
+
+            #[doc = concat!("The Application Identifier of this key: `", $ai, "`.")]
+            pub const AI: &'static str = $ai;
+        }
+    };
+}
+
+/// Replaces an AI label by a key name in length/character/check errors.
+fn relabel(e: Gs1Error, field: &str) -> Gs1Error {
+    match e {
+        Gs1Error::UnknownAi { .. } => e,
+        other => other.with_field(field),
+    }
+}
+
+ai_key_newtype!(
+    /// Global Individual Asset Identifier: company prefix + asset reference, up to 30
+    /// characters of CSET 82 (AI 8004).
+    Giai,
+    "8004",
+    "GIAI",
+    "a GIAI (up to 30 characters of GS1 CSET 82)"
+);
+ai_key_newtype!(
+    /// Global Service Relation Number (18 digits with check digit, AIs 8017/8018).
+    Gsrn,
+    "8018",
+    "GSRN",
+    "a GSRN (18 digits with valid check digit)"
+);
+ai_key_newtype!(
+    /// Global Document Type Identifier: 13 digits with check digit + optional serial of up
+    /// to 17 CSET 82 characters (AI 253).
+    Gdti,
+    "253",
+    "GDTI",
+    "a GDTI (13 digits with check digit, optional serial)"
+);
+ai_key_newtype!(
+    /// Global Identification Number for Consignment: up to 30 characters of CSET 82 (AI 401).
+    Ginc,
+    "401",
+    "GINC",
+    "a GINC (up to 30 characters of GS1 CSET 82)"
+);
+ai_key_newtype!(
+    /// Global Shipment Identification Number (17 digits with check digit, AI 402).
+    Gsin,
+    "402",
+    "GSIN",
+    "a GSIN (17 digits with valid check digit)"
+);
+
+/// Global Returnable Asset Identifier: 13 digits with check digit + optional serial of up
+/// to 16 CSET 82 characters. In element strings and Digital Link (AI 8003) it is preceded
+/// by a `0`: see [`Grai::ai_value`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Grai(String);
+string_newtype!(Grai, "a GRAI (13 digits with check digit, optional serial)");
+
+impl Grai {
+    /// The Application Identifier of this key: `8003`.
+    pub const AI: &'static str = "8003";
+
+    /// Parses a GRAI (without the leading `0` of the AI 8003 value).
+    pub fn parse(s: &str) -> Result<Self, Gs1Error> {
+        crate::ai::validate_value("8003", &format!("0{s}")).map_err(|e| match e {
+            Gs1Error::Character {
+                ch,
+                position,
+                allowed,
+                ..
+            } => Gs1Error::Character {
+                field: "GRAI".into(),
+                ch,
+                position: position.saturating_sub(1),
+                allowed,
+            },
+            Gs1Error::Length { expected, .. } => Gs1Error::Length {
+                field: "GRAI".into(),
+                expected: format!("{expected} (including the leading 0 of AI 8003)"),
+                actual: s.chars().count(),
+            },
+            other => other.with_field("GRAI"),
+        })?;
+        Ok(Grai(s.into()))
+    }
+
+    /// Parses the value of AI (8003), which starts with `0`.
+    pub fn from_ai_value(v: &str) -> Result<Self, Gs1Error> {
+        crate::ai::validate_value("8003", v)?;
+        Ok(Grai(v[1..].into()))
+    }
+
+    /// The value of AI (8003): `0` + GRAI.
+    pub fn ai_value(&self) -> String {
+        format!("0{}", self.0)
+    }
+}

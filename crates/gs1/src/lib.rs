@@ -3,7 +3,8 @@
 //! The only place in ppetrace where GS1 identifiers are parsed or formatted. Pure: no I/O.
 //!
 //! * keys and check digits: [`check_digit`], [`has_valid_check_digit`], [`Gtin`], [`Gln`],
-//!   [`Sscc`], [`Uscc`] (Chinese Unified Social Credit Code), [`Lot`], [`Serial`];
+//!   [`Sscc`], [`Grai`], [`Giai`], [`Gsrn`], [`Gdti`], [`Ginc`], [`Gsin`], [`Uscc`] (Chinese
+//!   Unified Social Credit Code), [`Lot`], [`Serial`];
 //! * the data-driven Application Identifier table: [`ai`] (one [`ai::AiDef`] per AI);
 //! * element strings, bracketed and raw/scanned: [`element`];
 //! * GS1 Digital Link URIs (1.x, uncompressed): [`DigitalLink`];
@@ -58,4 +59,4 @@ pub use check::{
 pub use dl::DigitalLink;
 pub use epc::{EpcUrn, digital_link_to_urn, urn_to_digital_link};
 pub use error::Gs1Error;
-pub use keys::{Gln, Gtin, Lot, Serial, Sscc, Uscc};
+pub use keys::{Gdti, Giai, Ginc, Gln, Grai, Gsin, Gsrn, Gtin, Lot, Serial, Sscc, Uscc};

@@ -156,3 +156,37 @@ fn serde_is_a_plain_string_and_validates() {
     assert!(serde_json::from_str::<Sscc>("\"106141411234567897\"").is_ok());
     assert!(serde_json::from_str::<Gln>("\"0614141000036\"").is_ok());
 }
+
+#[test]
+fn other_keys() {
+    use gs1::{Gdti, Giai, Ginc, Grai, Gsin, Gsrn};
+    // TDS examples.
+    let grai = Grai::parse("06141411234525678").unwrap();
+    assert_eq!(grai.ai_value(), "006141411234525678");
+    assert_eq!(Grai::from_ai_value("006141411234525678").unwrap(), grai);
+    assert!(Grai::parse("0614141123452").is_ok());
+    let e = Grai::parse("06141411234535678").unwrap_err();
+    assert_eq!(e.field(), Some("GRAI"));
+    assert!(e.to_string().contains("check character"), "{e}");
+    assert!(Grai::parse("061414112345256781234567890123").is_err());
+    assert_eq!(
+        Giai::parse("061414132a/b").unwrap().as_str(),
+        "061414132a/b"
+    );
+    assert!(Giai::parse("a b").is_err());
+    assert!(Gsrn::parse("061414112345678902").is_ok());
+    assert_eq!(
+        Gsrn::parse("061414112345678903").unwrap_err().field(),
+        Some("GSRN")
+    );
+    assert!(Gdti::parse("4012345987652ABCDefgh012345678").is_ok());
+    assert!(Gdti::parse("4012345987653").is_err());
+    assert!(Ginc::parse("0614141xyz47/11").is_ok());
+    assert!(Gsin::parse("06141411234567890").is_ok());
+    assert_eq!(
+        Gsin::parse("0614141123456789").unwrap_err().field(),
+        Some("GSIN")
+    );
+    let g: Gsrn = serde_json::from_str("\"061414112345678902\"").unwrap();
+    assert_eq!(serde_json::to_string(&g).unwrap(), "\"061414112345678902\"");
+}
