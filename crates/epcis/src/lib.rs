@@ -13,6 +13,7 @@ pub mod query;
 pub mod time;
 pub mod validate;
 pub mod vocab;
+pub mod xml;
 
 pub use error::{EpcisError, Issue};
 pub use hash::{event_hash, prehash};
@@ -20,6 +21,7 @@ pub use json::{document_to_value, event_to_jsonld, event_to_value, parse_documen
 pub use model::*;
 pub use query::{Query, matches};
 pub use validate::{validate_document, validate_event};
+pub use xml::{parse_and_validate_xml, parse_xml_document};
 
 /// Parse a JSON-LD `EPCISDocument` / `EPCISQueryDocument` and validate every event.
 pub fn parse_and_validate(input: &str) -> Result<EpcisDocument, EpcisError> {

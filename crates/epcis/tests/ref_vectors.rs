@@ -80,3 +80,44 @@ fn transformation_event_all_possible_fields() {
 fn association_event_all_possible_fields() {
     check_json("AssociationEvent_all_possible_fields");
 }
+
+fn check_xml(stem: &str) {
+    let text = std::fs::read_to_string(data(&format!("{stem}.xml"))).unwrap();
+    let doc = epcis::parse_and_validate_xml(&text).unwrap();
+    let hashes = lines(&format!("{stem}.hashes"));
+    let pre = if data(&format!("{stem}.prehashes")).exists() {
+        lines(&format!("{stem}.prehashes"))
+    } else {
+        Vec::new()
+    };
+    assert_eq!(doc.events.len(), hashes.len(), "{stem}: event count");
+    for (i, ev) in doc.events.iter().enumerate() {
+        let ours = epcis::prehash(ev);
+        if i < pre.len() && ours != pre[i] {
+            let common = ours
+                .chars()
+                .zip(pre[i].chars())
+                .take_while(|(a, b)| a == b)
+                .count();
+            panic!(
+                "{stem}.xml event {i}: pre-hash differs at char {common}\n ours: …{}\n  ref: …{}",
+                &ours
+                    .chars()
+                    .skip(common.saturating_sub(40))
+                    .take(200)
+                    .collect::<String>(),
+                &pre[i]
+                    .chars()
+                    .skip(common.saturating_sub(40))
+                    .take(200)
+                    .collect::<String>()
+            );
+        }
+        assert_eq!(epcis::event_hash(ev), hashes[i], "{stem}.xml event {i}");
+    }
+}
+
+#[test]
+fn xml_twin_of_object_event_all_possible_fields() {
+    check_xml("ObjectEvent_all_possible_fields");
+}
