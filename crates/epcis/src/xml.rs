@@ -240,10 +240,10 @@ impl Conv<'_> {
             };
         };
         // reuse the document's prefix when it maps to this namespace
-        if let Some(p) = prefix {
-            if self.prefixes.get(p).and_then(Value::as_str) == Some(ns) {
-                return format!("{p}:{local}");
-            }
+        if let Some(p) = prefix
+            && self.prefixes.get(p).and_then(Value::as_str) == Some(ns)
+        {
+            return format!("{p}:{local}");
         }
         if let Some((p, _)) = self.prefixes.iter().find(|(_, v)| v.as_str() == Some(ns)) {
             return format!("{p}:{local}");
