@@ -157,11 +157,9 @@ pub(crate) struct TextLine {
     pub top: f64,
     /// Font size (em) in mm.
     pub size: f64,
-    /// Width of the text at `size` according to the backend's metrics.
-    pub width: f64,
-    /// Available width; when `width > max_width` the backend squeezes the
-    /// line horizontally to `max_width`.
-    pub max_width: f64,
+    /// Horizontal scale (at most 1) the backend applies to the glyphs; the
+    /// same for all lines of a label, chosen so that every line fits.
+    pub squeeze: f64,
 }
 
 /// Where the QR code and the text go on one label (mm).
@@ -196,31 +194,42 @@ pub(crate) fn layout(
         .join(" ");
     let max_font = (h * 0.12).min(4.5);
 
+    // Largest font at which everything fits; at the minimum font size all
+    // lines are squeezed horizontally by the same factor so that the widest
+    // human-readable line fits, and a product name that still does not fit
+    // is cut short with "...".
     let mut font = max_font;
+    let mut squeeze = 1.0;
     let mut name_lines;
     loop {
-        name_lines = wrap(&name, text_w, &|s: &str| measure(s, font));
+        let at_min = font * 0.92 < MIN_FONT_MM;
+        if at_min {
+            font = MIN_FONT_MM;
+            let widest = hri.iter().map(|l| measure(l, font)).fold(0.0, f64::max);
+            if widest > text_w {
+                squeeze = text_w / widest;
+            }
+        }
+        let fit = |s: &str| measure(s, font) * squeeze;
+        name_lines = wrap(&name, text_w, &fit);
         let n = hri.len() + name_lines.len();
         let fits_h = n as f64 * LINE_HEIGHT * font <= text_h;
-        let fits_w = hri.iter().all(|l| measure(l, font) <= text_w);
+        let fits_w = hri.iter().all(|l| fit(l) <= text_w + 1e-9);
         if fits_h && fits_w {
             break;
         }
-        let next = font * 0.92;
-        if next < MIN_FONT_MM {
-            font = MIN_FONT_MM;
-            name_lines = wrap(&name, text_w, &|s: &str| measure(s, font));
+        if at_min {
             let max_lines = (text_h / (LINE_HEIGHT * font)).floor() as usize;
             let room = max_lines.saturating_sub(hri.len());
             if name_lines.len() > room {
                 name_lines.truncate(room);
                 if let Some(last) = name_lines.last_mut() {
-                    *last = ellipsize(last, text_w, &|s: &str| measure(s, font));
+                    *last = ellipsize(last, text_w, &fit);
                 }
             }
             break;
         }
-        font = next;
+        font *= 0.92;
     }
 
     let all: Vec<String> = hri.into_iter().chain(name_lines).collect();
@@ -230,12 +239,11 @@ pub(crate) fn layout(
         .into_iter()
         .enumerate()
         .map(|(i, text)| TextLine {
-            width: measure(&text, font),
             text,
             x: text_x,
             top: top0 + i as f64 * LINE_HEIGHT * font,
             size: font,
-            max_width: text_w,
+            squeeze,
         })
         .collect();
     LabelLayout {
@@ -359,7 +367,12 @@ mod tests {
                 assert!(l.qr_x + l.qr_side <= w && l.qr_y + l.qr_side <= h);
                 assert!(l.lines.len() >= 4, "{size}: {:?}", l.lines);
                 for line in &l.lines {
-                    assert!(line.x + line.max_width <= w + 1e-9);
+                    assert!(line.squeeze > 0.3 && line.squeeze <= 1.0);
+                    let width = line.text.chars().map(mono).sum::<f64>() * line.size;
+                    assert!(
+                        line.x + width * line.squeeze <= w - MARGIN_MM + 1e-9,
+                        "{size} {line:?}"
+                    );
                     assert!(
                         line.top + line.size * LINE_HEIGHT <= h + 1e-9,
                         "{size} {line:?}"

@@ -125,11 +125,7 @@ fn draw_label(
     for line in &l.lines {
         let bytes: Vec<u8> = line.text.chars().map(win_ansi).collect();
         let baseline = line.top + line.size * (0.8 + (LINE_HEIGHT - 1.0) / 2.0);
-        let scaling = if line.width > line.max_width {
-            100.0 * line.max_width / line.width
-        } else {
-            100.0
-        };
+        let scaling = 100.0 * line.squeeze;
         content
             .begin_text()
             .set_font(FONT, (line.size * PT_PER_MM) as f32)

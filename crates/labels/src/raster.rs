@@ -185,12 +185,7 @@ pub fn label_png(data: &LabelData, size: LabelSize, dpi: u32) -> Result<Vec<u8>,
 
     for line in &l.lines {
         let cell_h = px(line.size).max(1);
-        let n = line.text.chars().count().max(1);
-        let cell_w = if line.width > line.max_width {
-            px(line.max_width) / n
-        } else {
-            cell_h
-        };
+        let cell_w = ((cell_h as f64) * line.squeeze).floor() as usize;
         let pad = px(line.size * (crate::layout::LINE_HEIGHT - 1.0) / 2.0);
         canvas.draw_text(
             &line.text,

@@ -8,9 +8,11 @@ use crate::{LabelData, LabelError, LabelSize};
 
 const FONT_FAMILY: &str = "'DejaVu Sans Mono', Menlo, Consolas, 'Noto Sans Mono CJK SC', monospace";
 
-/// Advance of a monospace glyph in em (CJK glyphs are full width).
+/// Advance of a monospace glyph in em, rounded up a little (DejaVu Sans
+/// Mono and Menlo: 0.602, Noto Sans Mono and Courier: 0.6); CJK glyphs are
+/// full width.
 fn mono_em(c: char) -> f64 {
-    if is_wide(c) { 1.0 } else { 0.6 }
+    if is_wide(c) { 1.0 } else { 0.61 }
 }
 
 /// Formats a length in mm with at most 3 decimals.
@@ -68,19 +70,21 @@ fn label_body(data: &LabelData, size: LabelSize) -> Result<String, LabelError> {
         // Baseline at about 0.8 em below the top of the line box, centred
         // in the extra line spacing.
         let baseline = line.top + line.size * (0.8 + (crate::layout::LINE_HEIGHT - 1.0) / 2.0);
-        let squeeze = if line.width > line.max_width {
+        // A horizontal scale transform rather than `textLength`, which
+        // several renderers (e.g. librsvg) ignore.
+        let position = if line.squeeze < 1.0 {
             format!(
-                " textLength=\"{}\" lengthAdjust=\"spacingAndGlyphs\"",
-                num(line.max_width)
+                "transform=\"translate({} {}) scale({} 1)\"",
+                num(line.x),
+                num(baseline),
+                num(line.squeeze)
             )
         } else {
-            String::new()
+            format!("x=\"{}\" y=\"{}\"", num(line.x), num(baseline))
         };
         let _ = write!(
             out,
-            "<text x=\"{}\" y=\"{}\" font-size=\"{}\"{squeeze} xml:space=\"preserve\">{}</text>",
-            num(line.x),
-            num(baseline),
+            "<text {position} font-size=\"{}\" xml:space=\"preserve\">{}</text>",
             num(line.size),
             xml_escape(&line.text)
         );
