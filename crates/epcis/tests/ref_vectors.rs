@@ -121,3 +121,8 @@ fn check_xml(stem: &str) {
 fn xml_twin_of_object_event_all_possible_fields() {
     check_xml("ObjectEvent_all_possible_fields");
 }
+
+#[test]
+fn xml_sensor_data_examples() {
+    check_xml("SensorDataExamples");
+}
