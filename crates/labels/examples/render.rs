@@ -26,6 +26,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             label_png(&data, size, 300)?,
         )?;
     }
+    std::fs::write(
+        dir.join("roll-40x25.pdf"),
+        sheet_pdf(std::slice::from_ref(&data), LabelSize::Mm40x25)?,
+    )?;
     let many = vec![data; 30];
     for (i, page) in sheet_svg(&many, LabelSize::A4Sheet3x8)?.iter().enumerate() {
         std::fs::write(dir.join(format!("sheet-{i}.svg")), page)?;
