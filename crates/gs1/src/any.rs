@@ -27,7 +27,9 @@ pub enum InputKind {
 
 /// Validated GS1 data: AI/value pairs in Digital Link order (primary key, key
 /// qualifiers, then the other AIs in input order).
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// Equality compares the AI/value pairs only, not the kind of input they came from.
+#[derive(Debug, Clone)]
 pub struct Gs1Data {
     pairs: Vec<Pair>,
     has_key: bool,
@@ -84,6 +86,14 @@ pub fn parse_any(text: &str) -> Result<Gs1Data, Gs1Error> {
     };
     Gs1Data::from_pairs_kind(pairs, kind)
 }
+
+impl PartialEq for Gs1Data {
+    fn eq(&self, other: &Self) -> bool {
+        self.pairs == other.pairs
+    }
+}
+
+impl Eq for Gs1Data {}
 
 impl Gs1Data {
     /// Builds validated data from AI/value pairs (any order).

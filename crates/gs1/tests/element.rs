@@ -240,3 +240,23 @@ fn gs1_data_json() {
     assert!(parse_any("  ").is_err());
     assert!(parse_any("hello").is_err());
 }
+
+#[test]
+fn scan_data_and_dl_epc() {
+    let d = parse_any("(01)09506000134352(17)251231(10)ABC(21)XYZ").unwrap();
+    let scan = d.scan_data("]Q3");
+    assert_eq!(
+        scan,
+        format!("]Q3010950600013435210ABC{GS}21XYZ{GS}17251231")
+    );
+    assert_eq!(parse_any(&scan).unwrap(), d);
+    let dl = d.to_digital_link().unwrap();
+    assert_eq!(
+        dl.epc_urn(7).unwrap(),
+        "urn:epc:id:sgtin:9506000.013435.XYZ"
+    );
+    assert_eq!(d.kind(), gs1::InputKind::ElementString);
+    assert_eq!(parse_any(&scan).unwrap().kind(), gs1::InputKind::Raw);
+    // Trailing newline from a keyboard-wedge scanner.
+    assert!(parse_any(&format!("{scan}\r\n")).is_ok());
+}
