@@ -83,6 +83,12 @@ impl DigitalLink {
             let raw_value = segments[end - 1];
             let def = match ai::lookup(ai_seg) {
                 Some(d) if ai_seg.bytes().all(|b| b.is_ascii_digit()) => d,
+                _ if raw_value.is_empty() && end == segments.len() => {
+                    return Err(Gs1Error::dl(
+                        None,
+                        "path ends with \"/\" (empty path segment)",
+                    ));
+                }
                 _ => {
                     return Err(Gs1Error::dl(
                         None,

@@ -214,6 +214,11 @@ fn invalid_digital_links_with_reasons() {
         ),
         ("https://id.gs1.org/21/XYZ", "no GS1 primary key", None),
         (
+            "https://id.gs1.org/01/09506000134352/",
+            "empty path segment",
+            None,
+        ),
+        (
             "https://id.gs1.org/",
             "does not end with a GS1 primary key",
             None,
