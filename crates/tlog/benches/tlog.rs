@@ -33,7 +33,9 @@ const SIZE: u64 = 100_000_000;
 
 fn bench(c: &mut Criterion) {
     let entry = vec![0x5au8; 256];
-    c.bench_function("leaf_hash/256B", |b| b.iter(|| leaf_hash(black_box(&entry))));
+    c.bench_function("leaf_hash/256B", |b| {
+        b.iter(|| leaf_hash(black_box(&entry)))
+    });
 
     let mut idx = 0u64;
     c.bench_function("inclusion_proof/generate/100M", |b| {

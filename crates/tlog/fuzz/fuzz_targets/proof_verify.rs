@@ -28,7 +28,12 @@ fuzz_target!(|data: &[u8]| {
     let old = u64_at(data, 16) >> (data.get(2).copied().unwrap_or(0) % 64);
     let leaf = hash_at(data, 24);
     let root = hash_at(data, 56);
-    let proof: Vec<Hash> = data.get(88..).unwrap_or(&[]).chunks(32).map(|c| hash_at(c, 0)).collect();
+    let proof: Vec<Hash> = data
+        .get(88..)
+        .unwrap_or(&[])
+        .chunks(32)
+        .map(|c| hash_at(c, 0))
+        .collect();
     let ok = verify_inclusion(index, size, &leaf, &proof, &root).is_ok();
     if index >= size {
         assert!(!ok);
