@@ -188,3 +188,26 @@ proptest! {
         let _ = Checkpoint::parse(&s);
     }
 }
+
+#[test]
+fn proof_read_counts_at_100m() {
+    use std::cell::Cell;
+    struct Counting(Cell<usize>, Cell<usize>);
+    impl HashReader for Counting {
+        fn read_hashes(&self, indexes: &[u64]) -> Result<Vec<Hash>, Error> {
+            self.0.set(self.0.get() + 1);
+            self.1.set(self.1.get().max(indexes.len()));
+            Ok(vec![EMPTY_ROOT; indexes.len()])
+        }
+    }
+    let c = Counting(Cell::new(0), Cell::new(0));
+    let size = 100_000_000u64;
+    for i in (0..size).step_by(9_999_991) {
+        inclusion_proof(size, i, &c).unwrap();
+        consistency_proof(i + 1, size, &c).unwrap();
+    }
+    // One batched read per proof, O(log n) indexes.
+    assert_eq!(c.0.get(), 2 * (0..size).step_by(9_999_991).count());
+    assert!(c.1.get() <= 64, "max indexes per proof {}", c.1.get());
+    eprintln!("max indexes per proof at 100M: {}", c.1.get());
+}
