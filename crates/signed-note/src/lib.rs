@@ -15,6 +15,25 @@
 //!
 //! Signer keys use the Go `golang.org/x/mod/sumdb/note` encoding
 //! `PRIVATE+KEY+<name>+<hex8 key ID>+<base64(type || 32-byte seed)>`.
+//!
+//! ```
+//! use signed_note::{Note, Signer, Verifier};
+//!
+//! let signer: Signer =
+//!     "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz"
+//!         .parse()
+//!         .unwrap();
+//! let mut note = Note::new("hello\n").unwrap();
+//! note.sign(&signer).unwrap();
+//! let msg = note.to_bytes().unwrap();
+//!
+//! let v: Verifier = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
+//!     .parse()
+//!     .unwrap();
+//! let (opened, verified) = Note::open(&msg, &[v]).unwrap();
+//! assert_eq!(opened.text(), "hello\n");
+//! assert_eq!(verified[0].key_id, 0xc74f20a3);
+//! ```
 
 use std::fmt;
 use std::str::FromStr;

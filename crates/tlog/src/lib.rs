@@ -9,6 +9,37 @@
 //!   [`TileHashReader`] that produces proofs from fetched tiles.
 //!
 //! Pure: no I/O, no clock. See README.md for the spec versions covered.
+//!
+//! ```
+//! use tlog::*;
+//! use signed_note::Signer;
+//!
+//! // Append leaves; `stored()` is what a database table would hold.
+//! let mut store = MemoryHashStore::new();
+//! for e in [&b"a"[..], b"b", b"c"] {
+//!     store.append(e).unwrap();
+//! }
+//! let root = store.root().unwrap();
+//!
+//! // Prove and verify inclusion of leaf 1 and consistency 2 -> 3.
+//! let proof = inclusion_proof(3, 1, &store).unwrap();
+//! verify_inclusion(1, 3, &leaf_hash(b"b"), &proof, &root).unwrap();
+//! let c = consistency_proof(2, 3, &store).unwrap();
+//! verify_consistency(2, 3, &tree_hash(2, &store).unwrap(), &root, &c).unwrap();
+//!
+//! // Sign a checkpoint and open it again.
+//! let log = Signer::from_seed("example.com/log", &[1; 32]).unwrap();
+//! let note = Checkpoint::new("example.com/log", 3, root).unwrap().sign(&log).unwrap();
+//! let (cp, _, _) =
+//!     Checkpoint::open(&note.to_bytes().unwrap(), "example.com/log", &[log.verifier()]).unwrap();
+//! assert_eq!(cp.size, 3);
+//!
+//! // The same proof from tiles only, authenticated by the checkpoint.
+//! let tiles = StoredTileReader(&store);
+//! let thr = TileHashReader::new(cp.size, cp.root, &tiles).unwrap();
+//! assert_eq!(inclusion_proof(3, 1, &thr).unwrap(), proof);
+//! assert_eq!(tiles_for_size(3).unwrap()[0].path(), "tile/0/000.p/3");
+//! ```
 
 pub mod checkpoint;
 pub mod hash;
