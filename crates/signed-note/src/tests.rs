@@ -175,6 +175,21 @@ fn go_open_too_many_signatures() {
 }
 
 #[test]
+fn sixteen_distinct_signatures_accepted() {
+    // The spec requires accepting at least 16 signatures.
+    let signers: Vec<Signer> = (0..16u8)
+        .map(|i| Signer::from_seed(&format!("example.com/k{i}"), &[i; 32]).unwrap())
+        .collect();
+    let mut n = Note::new(TEXT).unwrap();
+    for s in &signers {
+        n.sign(s).unwrap();
+    }
+    let verifiers: Vec<Verifier> = signers.iter().map(Signer::verifier).collect();
+    let (_, v) = Note::open(&n.to_bytes().unwrap(), &verifiers).unwrap();
+    assert_eq!(v.len(), 16);
+}
+
+#[test]
 fn go_open_invalid_signature() {
     let bad = format!("{}ABCD{}", &PETER_SIG[..60], &PETER_SIG[60..]);
     assert_eq!(
