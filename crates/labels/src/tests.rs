@@ -395,3 +395,45 @@ fn sheet_pdf_structure() {
     let empty = sheet_pdf(&[], LabelSize::Mm50x30).unwrap();
     assert!(String::from_utf8_lossy(&empty).contains("/Count 0"));
 }
+
+mod prop {
+    use proptest::prelude::*;
+
+    use crate::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        /// Any URI-like ASCII text up to 150 characters decodes exactly.
+        #[test]
+        fn ascii_round_trip(text in "[!-~]{1,150}") {
+            let png = qr_png(&text, 3).unwrap();
+            prop_assert_eq!(super::decode_png(&png), text);
+        }
+
+        /// Any Unicode text (UTF-8, with the UTF-8 ECI) decodes exactly.
+        #[test]
+        fn unicode_round_trip(text in "\\PC{1,60}") {
+            let png = qr_png(&text, 3).unwrap();
+            prop_assert_eq!(super::decode_png(&png), text);
+        }
+
+        /// Any label data gives well-formed SVG whose text comes back.
+        #[test]
+        fn label_svg_well_formed(serial in "\\PC{1,30}", name in "\\PC{0,80}") {
+            let data = LabelData { serial: serial.clone(), product_name: name, ..super::sample() };
+            for size in LabelSize::ALL {
+                let svg = label_svg(&data, size).unwrap();
+                let texts = super::label_texts(&svg);
+                let expected = format!("(21) {serial}");
+                let clean: String = expected
+                    .chars()
+                    .map(|c| if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') { '\u{FFFD}' } else { c })
+                    .collect();
+                // roxmltree normalises \r\n and \r to \n in text.
+                let clean = clean.replace("\r\n", "\n").replace('\r', "\n");
+                prop_assert_eq!(&texts[2], &clean);
+            }
+        }
+    }
+}
