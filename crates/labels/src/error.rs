@@ -37,6 +37,14 @@ pub enum LabelError {
         /// The requested resolution.
         dpi: u32,
     },
+    /// The image would be wider or taller than 10,000 px.
+    #[error("image of {width} x {height} px is too large (at most 10000 px a side)")]
+    ImageTooLarge {
+        /// Width in pixels.
+        width: usize,
+        /// Height in pixels.
+        height: usize,
+    },
     /// The PNG encoder failed.
     #[error("PNG encoding failed: {0}")]
     Png(#[from] png::EncodingError),

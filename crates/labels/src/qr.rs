@@ -146,7 +146,8 @@ pub fn qr_svg(text: &str) -> Result<String, LabelError> {
 /// # Errors
 ///
 /// [`LabelError::TextTooLong`] if the text does not fit in a QR code,
-/// [`LabelError::InvalidModuleSize`] unless `1 <= module_px <= 100`.
+/// [`LabelError::InvalidModuleSize`] unless `1 <= module_px <= 100`,
+/// [`LabelError::ImageTooLarge`] beyond 10,000 px a side.
 pub fn qr_png(text: &str, module_px: u32) -> Result<Vec<u8>, LabelError> {
     if !(1..=100).contains(&module_px) {
         return Err(LabelError::InvalidModuleSize(module_px));
@@ -154,7 +155,7 @@ pub fn qr_png(text: &str, module_px: u32) -> Result<Vec<u8>, LabelError> {
     let m = QrMatrix::encode(text)?;
     let mpx = module_px as usize;
     let side = m.size() * mpx;
-    let mut canvas = Canvas::new(side, side);
+    let mut canvas = Canvas::new(side, side)?;
     canvas.draw_qr(&m, 0, 0, mpx);
     encode_png(&canvas, None)
 }

@@ -9,6 +9,8 @@ use crate::{LabelData, LabelError, LabelSize};
 
 const BLACK: u8 = 0;
 const WHITE: u8 = 255;
+/// Largest width or height of a rendered image, in pixels.
+pub(crate) const MAX_SIDE_PX: usize = 10_000;
 
 /// An 8-bit greyscale image, white when created.
 pub(crate) struct Canvas {
@@ -18,12 +20,16 @@ pub(crate) struct Canvas {
 }
 
 impl Canvas {
-    pub(crate) fn new(width: usize, height: usize) -> Self {
-        Self {
+    /// A white canvas; at most [`MAX_SIDE_PX`] pixels a side.
+    pub(crate) fn new(width: usize, height: usize) -> Result<Self, LabelError> {
+        if width > MAX_SIDE_PX || height > MAX_SIDE_PX {
+            return Err(LabelError::ImageTooLarge { width, height });
+        }
+        Ok(Self {
             width,
             height,
             pixels: vec![WHITE; width * height],
-        }
+        })
     }
 
     fn set(&mut self, x: usize, y: usize, v: u8) {
@@ -168,7 +174,7 @@ pub fn label_png(data: &LabelData, size: LabelSize, dpi: u32) -> Result<Vec<u8>,
     let px_per_mm = f64::from(dpi) / 25.4;
     let px = |mm: f64| (mm * px_per_mm).round().max(0.0) as usize;
     let (w, h) = size.label_mm();
-    let mut canvas = Canvas::new(px(w), px(h));
+    let mut canvas = Canvas::new(px(w), px(h))?;
 
     // font8x8 glyphs are square cells: one em of advance.
     let l = layout(data, size, &|_| 1.0);
