@@ -8,8 +8,17 @@
 //! The library is pure: every function returns bytes or strings and never
 //! touches the file system.
 //!
-//! QR codes always use error-correction level M, byte mode, and a 4-module
-//! quiet zone, so that a decoder returns exactly the bytes that went in.
+//! QR codes always use error-correction level M, byte mode (in the smallest
+//! version that holds the text), and a 4-module quiet zone, so that a
+//! decoder returns exactly the bytes that went in. ASCII text (every GS1
+//! Digital Link URI) is encoded as is; other text gets the UTF-8 ECI
+//! (000026) header so that decoders do not guess another charset.
+//!
+//! PNG output is 1-bit black and white; label PNGs record their resolution
+//! (pHYs) so they print at the label's size. The label PNG's text uses the
+//! embedded font8x8 bitmap font and the PDF uses the standard Helvetica
+//! font: neither has CJK glyphs (PNG draws empty boxes, PDF prints `?`).
+//! The SVG keeps every character; its text is XML-escaped.
 
 mod error;
 mod layout;
