@@ -344,6 +344,21 @@ impl fmt::Display for DigitalLink {
     }
 }
 
+impl serde::Serialize for DigitalLink {
+    /// Serialises as the canonical URI string.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.canonical())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for DigitalLink {
+    /// Deserialises from a URI string (any domain), validating it.
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        DigitalLink::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
 impl std::str::FromStr for DigitalLink {
     type Err = Gs1Error;
     fn from_str(s: &str) -> Result<Self, Gs1Error> {

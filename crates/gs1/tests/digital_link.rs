@@ -366,3 +366,14 @@ fn from_pairs_orders_qualifiers() {
     assert_eq!(dl.to_string(), dl.canonical());
     assert_eq!(dl.canonical().parse::<DigitalLink>().unwrap(), dl);
 }
+
+#[test]
+fn serde_as_canonical_string() {
+    let dl: DigitalLink =
+        serde_json::from_str("\"https://ppe.example.org/01/9506000134352/21/X%2FY\"").unwrap();
+    assert_eq!(
+        serde_json::to_string(&dl).unwrap(),
+        "\"https://id.gs1.org/01/09506000134352/21/X%2FY\""
+    );
+    assert!(serde_json::from_str::<DigitalLink>("\"https://ppe.example.org/01/1\"").is_err());
+}

@@ -118,7 +118,9 @@ fn glns_and_ssccs() {
 
 #[test]
 fn uscc_real_codes() {
-    // Published codes (company registration records).
+    // 91350100M000100Y43 is the example of the product brief; the others are codes from
+    // public company registrations as recalled by the author: each passes both the USCC
+    // check character and the embedded GB 11714 organization-code check character.
     for code in [
         "91350100M000100Y43",
         "91110000802100433B",
