@@ -35,6 +35,14 @@ pub enum Lint {
     PieceOfTotal,
     /// `0` or `1`.
     YesNo,
+    /// An ISO 3166-1 numeric country code.
+    Iso3166,
+    /// An ISO 3166-1 numeric country code or `999`.
+    Iso3166Or999,
+    /// Up to five ISO 3166-1 numeric country codes.
+    Iso3166List,
+    /// An ISO 3166-1 alpha-2 country code.
+    Iso3166Alpha2,
 }
 
 /// One component of an AI's value.
@@ -347,19 +355,32 @@ pub static AI_TABLE: &[AiDef] = &[
         .fixed()
         .key(&[&["7040"]]),
     AiDef::new("420", "SHIP TO POST", &[xv(20)]).ex(&["421"]),
-    AiDef::new("421", "SHIP TO POST", &[n(3), xv(9)]),
-    AiDef::new("422", "ORIGIN", &[n(3)]).req(TRADE).ex(&["426"]),
-    AiDef::new("423", "COUNTRY - INITIAL PROCESS", &[nv(15)])
+    AiDef::new("421", "SHIP TO POST", &[n(3).lint(Lint::Iso3166), xv(9)]),
+    AiDef::new("422", "ORIGIN", &[n(3).lint(Lint::Iso3166)])
+        .req(TRADE)
+        .ex(&["426"]),
+    AiDef::new(
+        "423",
+        "COUNTRY - INITIAL PROCESS",
+        &[nv(15).lint(Lint::Iso3166List)],
+    )
+    .req(TRADE_0102)
+    .ex(&["426"]),
+    AiDef::new("424", "COUNTRY - PROCESS", &[n(3).lint(Lint::Iso3166)])
         .req(TRADE_0102)
         .ex(&["426"]),
-    AiDef::new("424", "COUNTRY - PROCESS", &[n(3)])
-        .req(TRADE_0102)
-        .ex(&["426"]),
-    AiDef::new("425", "COUNTRY - DISASSEMBLY", &[nv(15)])
-        .req(TRADE_0102)
-        .ex(&["426"]),
-    AiDef::new("426", "COUNTRY - FULL PROCESS", &[n(3)]).req(TRADE_0102),
+    AiDef::new(
+        "425",
+        "COUNTRY - DISASSEMBLY",
+        &[nv(15).lint(Lint::Iso3166List)],
+    )
+    .req(TRADE_0102)
+    .ex(&["426"]),
+    AiDef::new("426", "COUNTRY - FULL PROCESS", &[n(3).lint(Lint::Iso3166)]).req(TRADE_0102),
     AiDef::new("427", "ORIGIN SUBDIVISION", &[xv(3)]).req(&[&["01", "02"], &["422"]]),
+    AiDef::new("4307", "SHIP TO COUNTRY", &[x(2).lint(Lint::Iso3166Alpha2)]).req(&[&["00"]]),
+    AiDef::new("4317", "RTN TO COUNTRY", &[x(2).lint(Lint::Iso3166Alpha2)]).req(&[&["00"]]),
+    AiDef::new("4321", "DANGEROUS GOODS", &[n(1).lint(Lint::YesNo)]).req(&[&["00"]]),
     AiDef::new("7001", "NSN", &[n(13)]).req(TRADE),
     AiDef::new("7002", "MEAT CUT", &[xv(30)]).req(TRADE_0102),
     AiDef::new(
@@ -386,6 +407,13 @@ pub static AI_TABLE: &[AiDef] = &[
     AiDef::new("7021", "FUNC STAT", &[xv(20)]).req(TRADE_NO_02),
     AiDef::new("7022", "REV STAT", &[xv(20)]).req(&[&["7021"]]),
     AiDef::new("7023", "GIAI - ASSEMBLY", &[xv(30)]),
+    AiDef::new(
+        "703",
+        "PROCESSOR # s",
+        &[n(3).lint(Lint::Iso3166Or999), xv(27)],
+    )
+    .family(0, 9)
+    .req(TRADE_0102),
     AiDef::new("7040", "UIC+EXT", &[n(1), x(1), x(1), x(1)]),
     AiDef::new("7230", "CERT # 1", &[x(2), xv(28)]).req(&[&["01", "8004"]]),
     AiDef::new("7231", "CERT # 2", &[x(2), xv(28)]).req(&[&["01", "8004"]]),
@@ -621,6 +649,38 @@ fn apply_lint(lint: Lint, ai: &str, part: &str) -> Result<(), Gs1Error> {
             match (num(0), num(2)) {
                 (Some(p), Some(t)) if p >= 1 && t >= 1 && p <= t => Ok(()),
                 _ => Err(bad("piece number must be between 01 and the total")),
+            }
+        }
+        Lint::Iso3166 | Lint::Iso3166Or999 => {
+            if crate::iso3166::is_numeric_code(part)
+                || (lint == Lint::Iso3166Or999 && part == "999")
+            {
+                Ok(())
+            } else {
+                Err(bad(&format!(
+                    "{part:?} is not an ISO 3166-1 numeric country code"
+                )))
+            }
+        }
+        Lint::Iso3166List => {
+            let ok = part.len().is_multiple_of(3)
+                && part
+                    .as_bytes()
+                    .chunks(3)
+                    .all(|c| std::str::from_utf8(c).is_ok_and(crate::iso3166::is_numeric_code));
+            if ok {
+                Ok(())
+            } else {
+                Err(bad("must be 1 to 5 ISO 3166-1 numeric country codes"))
+            }
+        }
+        Lint::Iso3166Alpha2 => {
+            if crate::iso3166::is_alpha2_code(part) {
+                Ok(())
+            } else {
+                Err(bad(&format!(
+                    "{part:?} is not an ISO 3166-1 alpha-2 country code"
+                )))
             }
         }
         Lint::YesNo => {

@@ -47,6 +47,7 @@ pub mod dl;
 pub mod element;
 pub mod epc;
 mod error;
+mod iso3166;
 mod keys;
 mod pct;
 pub mod uscc;

@@ -221,3 +221,34 @@ fn associations() {
         assert!(e.to_string().contains(reason), "{set:?}: {e}");
     }
 }
+
+#[test]
+fn country_codes() {
+    for (code, value) in [
+        ("422", "156"),
+        ("424", "276"),
+        ("426", "840"),
+        ("423", "156276840"),
+        ("425", "004"),
+        ("421", "156100001"),
+        ("7030", "999ABC"),
+        ("7039", "156X"),
+        ("4307", "CN"),
+    ] {
+        ai::validate_value(code, value).unwrap_or_else(|e| panic!("({code}) {value}: {e}"));
+    }
+    for (code, value, reason) in [
+        ("422", "999", "not an ISO 3166-1"),
+        ("422", "000", "not an ISO 3166-1"),
+        ("423", "1562", "ISO 3166-1"),
+        ("423", "156999", "ISO 3166-1"),
+        ("421", "998100001", "not an ISO 3166-1"),
+        ("7030", "998ABC", "not an ISO 3166-1"),
+        ("4307", "XX", "alpha-2"),
+        ("4307", "cn", "alpha-2"),
+    ] {
+        let e = ai::validate_value(code, value).unwrap_err();
+        assert!(e.to_string().contains(reason), "({code}) {value}: {e}");
+    }
+    assert_eq!(ai::title("7035"), Some("PROCESSOR # s"));
+}
