@@ -63,6 +63,10 @@ pub fn check_identifier(s: &str) -> Result<(), String> {
     if !is_uri(s) {
         return Err(format!("{s:?} is not an absolute URI"));
     }
+    if (s.starts_with("urn:epc:") || looks_like_digital_link(s)) && to_hash_canonical(s).is_some() {
+        // converts to a canonical Digital Link, so it is a valid GS1 identifier
+        return Ok(());
+    }
     if s.starts_with("urn:epc:") {
         return check_epc_urn(s);
     }
@@ -94,7 +98,10 @@ fn check_epc_urn(s: &str) -> Result<(), String> {
         // other EPC schemes (cpi, sgcn, ginc, gsin, itip, upui, gid, ...): syntax only
         return Ok(());
     }
-    urn_to_dl(s).map(|_| ())
+    gs1::epc::EpcUrn::parse(s)
+        .and_then(|u| u.to_digital_link())
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }
 
 /// EPC schemes the `gs1` crate converts.
@@ -136,18 +143,46 @@ fn gs1_urn_to_digital_link(s: &str) -> Result<String, String> {
 /// CBV 2.0 event hash: `https://id.gs1.org`, only the finest identification level, no query.
 /// Returns `None` when `s` is not a GS1 identifier (EPC URN or Digital Link).
 pub fn to_hash_canonical(s: &str) -> Option<String> {
-    let dl_text;
-    let dl_src = if s.starts_with("urn:epc:idpat:") {
+    if !(s.starts_with("urn:epc:") || s.starts_with("http")) {
+        return None;
+    }
+    CACHE.with(|c| {
+        if let Some(hit) = c.borrow().get(s) {
+            return hit.clone();
+        }
+        let v = compute_canonical(s);
+        let mut c = c.borrow_mut();
+        if c.len() >= CACHE_MAX {
+            c.clear();
+        }
+        c.insert(s.to_string(), v.clone());
+        v
+    })
+}
+
+const CACHE_MAX: usize = 16_384;
+
+thread_local! {
+    /// Memo of identifier → canonical form: validation and hashing of the same event (and
+    /// repeated locations / transactions across a document) normalise each identifier once.
+    static CACHE: std::cell::RefCell<std::collections::HashMap<String, Option<String>>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+fn compute_canonical(s: &str) -> Option<String> {
+    if s.starts_with("urn:epc:idpat:") {
         return idpat_to_dl(s);
-    } else if s.starts_with("urn:epc:") {
-        dl_text = urn_to_dl(s).ok()?;
-        dl_text.as_str()
+    }
+    if let Some(v) = s.strip_prefix("urn:epc:id:pgln:") {
+        return pgln_to_dl(v).ok();
+    }
+    let dl = if s.starts_with("urn:epc:") {
+        gs1::epc::EpcUrn::parse(s).ok()?.to_digital_link().ok()?
     } else if looks_like_digital_link(s) {
-        s
+        DigitalLink::parse(s).ok()?
     } else {
         return None;
     };
-    let dl = DigitalLink::parse(dl_src).ok()?;
     Some(constrained(&dl))
 }
 
@@ -196,6 +231,9 @@ fn constrained(dl: &DigitalLink) -> String {
         "8010" => vec!["8011"],
         _ => vec![],
     };
+    if dl.attributes().is_empty() && quals.iter().all(|(a, _)| keep.contains(a)) {
+        return dl.canonical_key_only();
+    }
     let mut pairs: Vec<(String, String)> = Vec::new();
     let (k, v) = dl.primary_key();
     pairs.push((k.to_string(), v.to_string()));

@@ -53,8 +53,9 @@ impl P<'_> {
             Value::Array(a) => {
                 let mut out = Vec::with_capacity(a.len());
                 for (i, item) in a.iter().enumerate() {
-                    if let Some(s) = self.string(&format!("{path}[{i}]"), item) {
-                        out.push(s);
+                    match item {
+                        Value::String(s) => out.push(s.clone()),
+                        _ => self.err(&format!("{path}[{i}]"), "must be a string"),
                     }
                 }
                 Some(out)

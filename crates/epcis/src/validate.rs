@@ -59,10 +59,14 @@ impl V<'_> {
         if let Some(list) = list {
             let mut seen = std::collections::HashSet::new();
             for (i, s) in list.iter().enumerate() {
-                let p = format!("{name}[{i}]");
-                self.ident(&p, s);
+                if let Err(e) = check_identifier(s) {
+                    self.err(format!("{name}[{i}]"), e);
+                }
                 if !seen.insert(s.as_str()) {
-                    self.err(p, format!("duplicate identifier {s:?}"));
+                    self.err(
+                        format!("{name}[{i}]"),
+                        format!("duplicate identifier {s:?}"),
+                    );
                 }
             }
         }
