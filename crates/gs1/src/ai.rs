@@ -484,6 +484,12 @@ pub fn lookup(ai: &str) -> Option<&'static AiDef> {
 
 /// Looks up `ai`, failing with [`Gs1Error::UnknownAi`].
 pub fn require(ai: &str) -> Result<&'static AiDef, Gs1Error> {
+    if ai.is_empty() || !ai.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Gs1Error::syntax(
+            None,
+            format!("{ai:?} is not an Application Identifier (2 to 4 digits)"),
+        ));
+    }
     lookup(ai).ok_or_else(|| Gs1Error::UnknownAi { ai: ai.into() })
 }
 

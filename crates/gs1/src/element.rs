@@ -75,7 +75,7 @@ pub fn parse_bracketed_values(s: &str) -> Result<Vec<Pair>, Gs1Error> {
         if !(2..=4).contains(&code.len()) || !code.bytes().all(|b| b.is_ascii_digit()) {
             return Err(Gs1Error::syntax(
                 None,
-                format!("({code}) is not an Application Identifier (2 to 4 digits)"),
+                format!("({code:?}) is not an Application Identifier (2 to 4 digits)"),
             ));
         }
         let def = ai::require(code)?;

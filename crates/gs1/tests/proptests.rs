@@ -135,7 +135,7 @@ const SAMPLES: &[&str] = &[
 /// mutation must produce re-parseable output.
 #[test]
 fn exhaustive_one_character_mutations() {
-    let alphabet: Vec<char> = "09aZ()/%?&=.:]\u{1d}\u{0}é€ \\#".chars().collect();
+    let alphabet: Vec<char> = "09aZ()/%?&=.:]\u{1d}\u{0}é€ \\#\n*".chars().collect();
     for sample in SAMPLES {
         let chars: Vec<char> = sample.chars().collect();
         for pos in 0..=chars.len() {
@@ -166,7 +166,9 @@ fn exhaustive_one_character_mutations() {
                         assert!(parse_any(&dl).is_ok(), "{text:?} -> {dl}");
                     }
                 } else if let Err(e) = parse_any(&text) {
-                    assert!(!e.to_string().is_empty());
+                    let msg = e.to_string();
+                    assert!(!msg.is_empty());
+                    assert!(!msg.contains('\n'), "multi-line error for {text:?}: {msg}");
                 }
             }
         }
