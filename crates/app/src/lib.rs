@@ -1,14 +1,84 @@
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
+//! Application services: the use cases of ppetrace, shared by the HTTP layer and the
+//! CLI. Each service validates input with the pure crates (`gs1`, `domain`, `epcis`),
+//! checks authorisation with `domain::authz`, and writes through the [`store::Store`]
+//! interface together with the record's tamper-evident log entry.
+//!
+//! Invariants: no HTTP or terminal types here; time comes from [`Clock`]; every write
+//! names an authenticated [`domain::authz::Actor`] (the CLI's bootstrap commands act
+//! as the platform operator and say so in the log entry).
+
+pub mod codes;
+pub mod demo;
+pub mod error;
+pub mod keys;
+pub mod lifecycle;
+pub mod registry;
+pub mod verify;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, Utc};
+pub use error::AppError;
+use store::Store;
+
+pub type Result<T> = std::result::Result<T, AppError>;
+
+/// Where the time comes from; tests pin it.
+pub trait Clock: Send + Sync {
+    fn now(&self) -> DateTime<Utc>;
+    fn today(&self) -> NaiveDate {
+        self.now().date_naive()
+    }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+pub struct SystemClock;
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
 
-    #[test]
-    fn it_works() {
-        let result = add(2, 2);
-        assert_eq!(result, 4);
+/// A clock fixed at one instant.
+pub struct FixedClock(pub DateTime<Utc>);
+impl Clock for FixedClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.0
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    /// Base of the printed Digital Link URIs, e.g. `https://ppe.example.org`.
+    pub public_base_url: String,
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        AppConfig {
+            public_base_url: "http://127.0.0.1:8080".into(),
+        }
+    }
+}
+
+/// The services, over one store.
+#[derive(Clone)]
+pub struct App {
+    pub store: Arc<dyn Store>,
+    pub config: AppConfig,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl App {
+    pub fn new(store: Arc<dyn Store>, config: AppConfig) -> App {
+        App {
+            store,
+            config,
+            clock: Arc::new(SystemClock),
+        }
+    }
+
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> App {
+        self.clock = clock;
+        self
     }
 }

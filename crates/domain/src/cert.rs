@@ -221,7 +221,13 @@ mod tests {
     fn la_mark_numbers() {
         let k = CertificateKind::LaMark;
         assert!(k.validate_number("21-03-000123").is_ok());
-        for bad in ["21-3-000123", "21-03-00012", "2a-03-000123", "21/03/000123", ""] {
+        for bad in [
+            "21-3-000123",
+            "21-03-00012",
+            "2a-03-000123",
+            "21/03/000123",
+            "",
+        ] {
             assert_eq!(k.validate_number(bad).unwrap_err().field, "number", "{bad}");
         }
     }
@@ -240,12 +246,20 @@ mod tests {
         assert!(validate_window(CertificateKind::LaMark, d(2022, 1, 1), d(2026, 1, 1)).is_ok());
         assert!(validate_window(CertificateKind::LaMark, d(2022, 1, 1), d(2026, 1, 2)).is_err());
         assert!(
-            validate_window(CertificateKind::EuTypeExamination, d(2022, 1, 1), d(2027, 1, 1))
-                .is_ok()
+            validate_window(
+                CertificateKind::EuTypeExamination,
+                d(2022, 1, 1),
+                d(2027, 1, 1)
+            )
+            .is_ok()
         );
         assert!(
-            validate_window(CertificateKind::EuTypeExamination, d(2022, 1, 1), d(2021, 1, 1))
-                .is_err()
+            validate_window(
+                CertificateKind::EuTypeExamination,
+                d(2022, 1, 1),
+                d(2021, 1, 1)
+            )
+            .is_err()
         );
     }
 

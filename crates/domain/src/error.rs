@@ -43,7 +43,10 @@ pub fn require_text(field: &str, value: &str, max: usize) -> Result<String, Doma
         ));
     }
     if v.chars().any(|c| c.is_control()) {
-        return Err(DomainError::new(field, "must not contain control characters"));
+        return Err(DomainError::new(
+            field,
+            "must not contain control characters",
+        ));
     }
     Ok(v.to_string())
 }

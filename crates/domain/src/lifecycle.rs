@@ -35,7 +35,12 @@ pub enum Step {
 }
 
 impl Step {
-    pub const ALL: [Step; 4] = [Step::Commissioning, Step::Shipping, Step::Receiving, Step::Scrapping];
+    pub const ALL: [Step; 4] = [
+        Step::Commissioning,
+        Step::Shipping,
+        Step::Receiving,
+        Step::Scrapping,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -78,7 +83,11 @@ pub fn gln_uri(gln: &gs1::Gln) -> String {
 
 /// Canonical GS1 Digital Link of a lot-level class (LGTIN: AI 01 + AI 10).
 pub fn lgtin_uri(gtin: &gs1::Gtin, lot: &gs1::Lot) -> String {
-    format!("https://id.gs1.org/01/{}/10/{}", gtin.as_str(), lot_path_segment(lot.as_str()))
+    format!(
+        "https://id.gs1.org/01/{}/10/{}",
+        gtin.as_str(),
+        lot_path_segment(lot.as_str())
+    )
 }
 
 fn lot_path_segment(lot: &str) -> String {
@@ -167,7 +176,10 @@ mod tests {
 
     #[test]
     fn steps_map_to_cbv() {
-        assert_eq!(Step::Commissioning.cbv(), ("ADD", "commissioning", "active"));
+        assert_eq!(
+            Step::Commissioning.cbv(),
+            ("ADD", "commissioning", "active")
+        );
         assert_eq!(Step::Scrapping.cbv(), ("DELETE", "destroying", "destroyed"));
         assert_eq!(Step::parse("receiving").unwrap(), Step::Receiving);
         assert!(Step::parse("teleporting").is_err());
@@ -178,7 +190,9 @@ mod tests {
         let site = gs1::Gln::parse("9521234500001").unwrap();
         let dest = gs1::Gln::parse("9521234500018").unwrap();
         let epcs = vec!["https://id.gs1.org/01/09521234543213/21/ABC".to_string()];
-        let t = DateTime::parse_from_rfc3339("2026-01-02T03:04:05Z").unwrap().with_timezone(&Utc);
+        let t = DateTime::parse_from_rfc3339("2026-01-02T03:04:05Z")
+            .unwrap()
+            .with_timezone(&Utc);
         let ev = object_event(&StepEvent {
             step: Step::Shipping,
             time: t,
@@ -188,9 +202,15 @@ mod tests {
             source: None,
         });
         assert_eq!(ev["eventTime"], "2026-01-02T03:04:05.000Z");
-        assert_eq!(ev["readPoint"]["id"], "https://id.gs1.org/414/9521234500001");
+        assert_eq!(
+            ev["readPoint"]["id"],
+            "https://id.gs1.org/414/9521234500001"
+        );
         assert!(ev.get("bizLocation").is_none());
-        assert_eq!(ev["destinationList"][0]["destination"], "https://id.gs1.org/414/9521234500018");
+        assert_eq!(
+            ev["destinationList"][0]["destination"],
+            "https://id.gs1.org/414/9521234500018"
+        );
     }
 
     #[test]

@@ -62,7 +62,9 @@ impl LogEntry {
 
 /// Line breaks and control characters inside fields would forge extra lines.
 fn clean(s: &str) -> String {
-    s.chars().map(|c| if c.is_control() { '\u{FFFD}' } else { c }).collect()
+    s.chars()
+        .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
+        .collect()
 }
 
 pub fn sha256(bytes: &[u8]) -> [u8; 32] {
@@ -117,12 +119,17 @@ mod tests {
     #[test]
     fn canonical_json_sorts_keys_recursively() {
         let v = json!({"b": 1, "a": {"d": [true, null], "c": "x\ny"}});
-        assert_eq!(canonical_json(&v), r#"{"a":{"c":"x\ny","d":[true,null]},"b":1}"#);
+        assert_eq!(
+            canonical_json(&v),
+            r#"{"a":{"c":"x\ny","d":[true,null]},"b":1}"#
+        );
     }
 
     #[test]
     fn entry_bytes_are_line_oriented_and_injection_safe() {
-        let t = DateTime::parse_from_rfc3339("2026-11-29T10:00:00Z").unwrap().with_timezone(&Utc);
+        let t = DateTime::parse_from_rfc3339("2026-11-29T10:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
         let e = LogEntry::for_record(
             "batch",
             t,
@@ -134,7 +141,9 @@ mod tests {
         let expected_hash = hex::encode(sha256(br#"{"lot":"L1"}"#));
         assert_eq!(
             text,
-            format!("ppetrace/v1 batch\ntime 2026-11-29T10:00:00.000Z\nactor org:1/key:2\nid batch=7\u{FFFD}sha256 00\nsha256 {expected_hash}\n")
+            format!(
+                "ppetrace/v1 batch\ntime 2026-11-29T10:00:00.000Z\nactor org:1/key:2\nid batch=7\u{FFFD}sha256 00\nsha256 {expected_hash}\n"
+            )
         );
     }
 }

@@ -141,10 +141,7 @@ mod tests {
     #[test]
     fn service_life_end_adds_calendar_months() {
         let d = NaiveDate::from_ymd_opt(2024, 1, 31).unwrap();
-        assert_eq!(
-            service_life_end(d, 1),
-            NaiveDate::from_ymd_opt(2024, 2, 29)
-        );
+        assert_eq!(service_life_end(d, 1), NaiveDate::from_ymd_opt(2024, 2, 29));
         assert_eq!(
             service_life_end(d, 36),
             NaiveDate::from_ymd_opt(2027, 1, 31)

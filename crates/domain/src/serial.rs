@@ -78,6 +78,9 @@ mod tests {
         }
         // 900,000 symbols over 32 values: each expected 28,125; a broken bit
         // extraction (e.g. always-zero high bits) would leave some at 0.
-        assert!(counts.iter().all(|&c| c > 25_000 && c < 31_000), "{counts:?}");
+        assert!(
+            counts.iter().all(|&c| c > 25_000 && c < 31_000),
+            "{counts:?}"
+        );
     }
 }

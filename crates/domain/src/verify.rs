@@ -132,7 +132,11 @@ pub struct Reason {
 }
 
 fn reason(code: &'static str, en: String, zh: String) -> Reason {
-    Reason { code, message: en, message_zh: zh }
+    Reason {
+        code,
+        message: en,
+        message_zh: zh,
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -188,7 +192,10 @@ pub fn decide(facts: &Facts, today: NaiveDate) -> Decision {
         worse(Verdict::Recalled, &mut verdict);
         reasons.push(reason(
             "batch_recalled",
-            format!("Batch {} was recalled on {}: {}", code.lot, r.date, r.reason),
+            format!(
+                "Batch {} was recalled on {}: {}",
+                code.lot, r.date, r.reason
+            ),
             format!("批次 {} 已于 {} 召回：{}", code.lot, r.date, r.reason),
         ));
     }
@@ -235,7 +242,11 @@ pub fn decide(facts: &Facts, today: NaiveDate) -> Decision {
             "此编码由注册制造商发放，且物品已放行。".into(),
         ));
     }
-    Decision { verdict, reasons, use_by }
+    Decision {
+        verdict,
+        reasons,
+        use_by,
+    }
 }
 
 fn severity(v: Verdict) -> u8 {
@@ -272,36 +283,144 @@ mod tests {
     }
 
     fn verdict(code: Option<CodeFacts>, lot: Option<&str>, today: NaiveDate) -> Decision {
-        decide(&Facts { code, scanned_lot: lot.map(String::from) }, today)
+        decide(
+            &Facts {
+                code,
+                scanned_lot: lot.map(String::from),
+            },
+            today,
+        )
     }
 
     #[test]
     fn table_of_verdicts() {
         let today = d(2026, 6, 1);
         let recalled = CodeFacts {
-            recalled: Some(RecallFacts { date: d(2026, 3, 1), reason: "shell cracks at -20 °C".into() }),
+            recalled: Some(RecallFacts {
+                date: d(2026, 3, 1),
+                reason: "shell cracks at -20 °C".into(),
+            }),
             ..active()
         };
         let cases: Vec<(&str, Option<CodeFacts>, Option<&str>, Verdict, &[&str])> = vec![
-            ("unknown", None, None, Verdict::Unknown, &["code_not_issued"]),
-            ("genuine", Some(active()), Some("L1"), Verdict::Genuine, &["issued_by_manufacturer"]),
-            ("genuine without lot in URI", Some(active()), None, Verdict::Genuine, &["issued_by_manufacturer"]),
-            ("lot mismatch", Some(active()), Some("L2"), Verdict::Suspicious, &["lot_mismatch"]),
-            ("recalled", Some(recalled.clone()), None, Verdict::Recalled, &["batch_recalled"]),
-            ("not released", Some(CodeFacts { state: CodeState::Issued, ..active() }), None, Verdict::NotReleased, &["not_released"]),
-            ("scrapped beats recalled", Some(CodeFacts { state: CodeState::Scrapped, ..recalled }), None, Verdict::Scrapped, &["scrapped", "batch_recalled"]),
-            ("batch expired", Some(CodeFacts { expiry_date: Some(d(2026, 5, 31)), ..active() }), None, Verdict::Expired, &["batch_expired"]),
-            ("expiry day itself is still valid", Some(CodeFacts { expiry_date: Some(d(2026, 6, 1)), ..active() }), None, Verdict::Genuine, &["issued_by_manufacturer"]),
-            ("service life over", Some(CodeFacts { production_date: Some(d(2023, 5, 1)), ..active() }), None, Verdict::Expired, &["service_life_ended"]),
-            ("service life from first use, not yet used", Some(CodeFacts { production_date: Some(d(2020, 1, 1)), service_life_from: ServiceLifeFrom::FirstUse, ..active() }), None, Verdict::Genuine, &["issued_by_manufacturer"]),
-            ("service life from first use, used long ago", Some(CodeFacts { service_life_from: ServiceLifeFrom::FirstUse, first_use: Some(d(2022, 1, 1)), ..active() }), None, Verdict::Expired, &["service_life_ended"]),
+            (
+                "unknown",
+                None,
+                None,
+                Verdict::Unknown,
+                &["code_not_issued"],
+            ),
+            (
+                "genuine",
+                Some(active()),
+                Some("L1"),
+                Verdict::Genuine,
+                &["issued_by_manufacturer"],
+            ),
+            (
+                "genuine without lot in URI",
+                Some(active()),
+                None,
+                Verdict::Genuine,
+                &["issued_by_manufacturer"],
+            ),
+            (
+                "lot mismatch",
+                Some(active()),
+                Some("L2"),
+                Verdict::Suspicious,
+                &["lot_mismatch"],
+            ),
+            (
+                "recalled",
+                Some(recalled.clone()),
+                None,
+                Verdict::Recalled,
+                &["batch_recalled"],
+            ),
+            (
+                "not released",
+                Some(CodeFacts {
+                    state: CodeState::Issued,
+                    ..active()
+                }),
+                None,
+                Verdict::NotReleased,
+                &["not_released"],
+            ),
+            (
+                "scrapped beats recalled",
+                Some(CodeFacts {
+                    state: CodeState::Scrapped,
+                    ..recalled
+                }),
+                None,
+                Verdict::Scrapped,
+                &["scrapped", "batch_recalled"],
+            ),
+            (
+                "batch expired",
+                Some(CodeFacts {
+                    expiry_date: Some(d(2026, 5, 31)),
+                    ..active()
+                }),
+                None,
+                Verdict::Expired,
+                &["batch_expired"],
+            ),
+            (
+                "expiry day itself is still valid",
+                Some(CodeFacts {
+                    expiry_date: Some(d(2026, 6, 1)),
+                    ..active()
+                }),
+                None,
+                Verdict::Genuine,
+                &["issued_by_manufacturer"],
+            ),
+            (
+                "service life over",
+                Some(CodeFacts {
+                    production_date: Some(d(2023, 5, 1)),
+                    ..active()
+                }),
+                None,
+                Verdict::Expired,
+                &["service_life_ended"],
+            ),
+            (
+                "service life from first use, not yet used",
+                Some(CodeFacts {
+                    production_date: Some(d(2020, 1, 1)),
+                    service_life_from: ServiceLifeFrom::FirstUse,
+                    ..active()
+                }),
+                None,
+                Verdict::Genuine,
+                &["issued_by_manufacturer"],
+            ),
+            (
+                "service life from first use, used long ago",
+                Some(CodeFacts {
+                    service_life_from: ServiceLifeFrom::FirstUse,
+                    first_use: Some(d(2022, 1, 1)),
+                    ..active()
+                }),
+                None,
+                Verdict::Expired,
+                &["service_life_ended"],
+            ),
         ];
         for (name, code, lot, want, codes) in cases {
             let got = verdict(code, lot, today);
             assert_eq!(got.verdict, want, "{name}");
             let got_codes: Vec<_> = got.reasons.iter().map(|r| r.code).collect();
             assert_eq!(got_codes, codes, "{name}");
-            assert!(got.reasons.iter().all(|r| !r.message.is_empty() && !r.message_zh.is_empty()));
+            assert!(
+                got.reasons
+                    .iter()
+                    .all(|r| !r.message.is_empty() && !r.message_zh.is_empty())
+            );
         }
     }
 

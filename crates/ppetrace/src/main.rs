@@ -1,3 +1,78 @@
-fn main() {
-    println!("Hello, world!");
+//! `ppetrace`: the one binary. A thin shell over the `app` services: parse flags,
+//! load configuration, open the store, call a service, print.
+
+mod cmd;
+mod config;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "ppetrace",
+    version,
+    about = "Traceability, anti-counterfeiting and anti-fraud supervision for personal protective equipment"
+)]
+struct Cli {
+    #[command(flatten)]
+    global: config::GlobalArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the HTTP server (API, resolver, pages).
+    Serve(cmd::serve::ServeArgs),
+    /// Bootstrap administration: organizations and API keys.
+    #[command(subcommand)]
+    Admin(cmd::admin::AdminCmd),
+    /// One item, one code: issue, export, QR codes.
+    #[command(subcommand)]
+    Codes(cmd::codes::CodesCmd),
+    /// Verify a code against the local database.
+    Verify(cmd::tools::VerifyArgs),
+    /// GS1 identifiers.
+    #[command(subcommand)]
+    Id(cmd::tools::IdCmd),
+    /// EPCIS 2.0 documents.
+    #[command(subcommand)]
+    Epcis(cmd::tools::EpcisCmd),
+    /// Verifiable "double random" draws.
+    #[command(subcommand)]
+    Draw(cmd::tools::DrawCmd),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        let cfg = config::Config::load(&cli.global)?;
+        match cli.command {
+            Command::Serve(a) => cmd::serve::run(cfg, a).await,
+            Command::Admin(c) => cmd::admin::run(cfg, c).await,
+            Command::Codes(c) => cmd::codes::run(cfg, c).await,
+            Command::Verify(a) => cmd::tools::verify(cfg, a).await,
+            Command::Id(c) => cmd::tools::id(c),
+            Command::Epcis(c) => cmd::tools::epcis(c),
+            Command::Draw(c) => cmd::tools::draw(c),
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
 }

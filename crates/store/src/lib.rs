@@ -51,23 +51,25 @@ impl Backend {
 /// Builds the log entry of a record once the database assigned its id.
 pub type LogFn<T> = Box<dyn FnOnce(&T) -> LogEntry + Send>;
 
-#[async_trait]
-pub trait Store: Send + Sync + 'static {
+/// Everything the platform stores. One implementation per database; each
+/// capability's methods live in their own trait (and file) so they can grow apart.
+pub trait Store: RegistryStore + EventStore + LogStore + Send + Sync + 'static {
     fn backend(&self) -> Backend;
+}
 
-    // --- organizations and keys
+/// Organizations, keys, sites, product models, certificates, batches and codes.
+#[async_trait]
+pub trait RegistryStore: Send + Sync {
     async fn create_org(&self, new: &NewOrg, log: LogFn<Org>) -> Result<Org>;
     async fn get_org(&self, id: i64) -> Result<Option<Org>>;
     async fn list_orgs(&self) -> Result<Vec<Org>>;
     async fn create_api_key(&self, new: &NewApiKey, log: LogFn<ApiKey>) -> Result<ApiKey>;
     async fn find_api_key(&self, lookup: &str) -> Result<Option<ApiKey>>;
 
-    // --- sites
     async fn create_site(&self, new: &NewSite, log: LogFn<Site>) -> Result<Site>;
     async fn get_site_by_gln(&self, gln: &str) -> Result<Option<Site>>;
     async fn list_sites(&self, org_id: i64) -> Result<Vec<Site>>;
 
-    // --- product models and certificates
     async fn create_product(&self, new: &NewProduct, log: LogFn<Product>) -> Result<Product>;
     async fn get_product(&self, id: i64) -> Result<Option<Product>>;
     async fn get_product_by_gtin(&self, gtin: &str) -> Result<Option<Product>>;
@@ -79,7 +81,6 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Certificate>;
     async fn list_certificates(&self, product_id: i64) -> Result<Vec<Certificate>>;
 
-    // --- batches and codes
     async fn create_batch(&self, new: &NewBatch, log: LogFn<Batch>) -> Result<Batch>;
     async fn get_batch(&self, id: i64) -> Result<Option<Batch>>;
     async fn list_batches(&self, product_id: i64) -> Result<Vec<Batch>>;
@@ -93,19 +94,30 @@ pub trait Store: Send + Sync + 'static {
         issuance: Option<(&NewIssuance, &LogEntry)>,
     ) -> Result<u64>;
     /// Serials of a batch in ascending order, after `after` (exclusive), at most `limit`.
-    async fn batch_serials(&self, batch_id: i64, after: Option<&str>, limit: u32) -> Result<Vec<String>>;
+    async fn batch_serials(
+        &self,
+        batch_id: i64,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<String>>;
     async fn count_codes(&self, batch_id: i64) -> Result<u64>;
-    /// The verification lookup: the code with its batch and product.
+    /// The verification lookup: the code with its batch.
     async fn lookup_code(&self, product_id: i64, serial: &str) -> Result<Option<CodeView>>;
+}
 
-    // --- events
+/// The EPCIS event repository.
+#[async_trait]
+pub trait EventStore: Send + Sync {
     /// Applies a lifecycle event atomically: stores the event, indexes its EPCs,
     /// updates code states, batch release/recall, and appends the log entry.
     async fn record_event(&self, ev: &NewEvent, effects: &Effects, log: &LogEntry) -> Result<i64>;
     async fn events_for_epc(&self, epc: &str) -> Result<Vec<StoredEvent>>;
     async fn event_count(&self) -> Result<u64>;
+}
 
-    // --- tamper-evident log
+/// The tamper-evident log's entries.
+#[async_trait]
+pub trait LogStore: Send + Sync {
     async fn log_size(&self) -> Result<u64>;
     async fn log_entries(&self, from: u64, to: u64) -> Result<Vec<Vec<u8>>>;
 }
@@ -113,7 +125,10 @@ pub trait Store: Send + Sync + 'static {
 /// Opens a store from a URL (`sqlite://PATH`, `sqlite::memory:`, `postgres://…`)
 /// and applies migrations.
 pub async fn open(url: &str) -> Result<std::sync::Arc<dyn Store>> {
-    if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+    if let Some(path) = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+    {
         Ok(std::sync::Arc::new(sqlite::SqliteStore::open(path).await?))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         Ok(std::sync::Arc::new(postgres::PgStore::connect(url).await?))

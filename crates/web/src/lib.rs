@@ -1,14 +1,91 @@
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
+//! The HTTP layer: thin handlers over the [`app::App`] services.
+//!
+//! Invariants: handlers parse and authenticate, call one service, and render; no
+//! business rule lives here. Every error leaves as RFC 9457 `application/problem+json`
+//! (see [`error`]); a panic inside a handler becomes a 500 problem, never a dropped
+//! connection. Each module exposes its own `router()`.
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod i18n;
+pub mod pages;
+pub mod resolver;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, header};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+pub use error::ApiError;
+
+/// Limits and switches of the HTTP layer.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// Largest accepted request body, in bytes.
+    pub max_body_bytes: usize,
+    /// A request that takes longer is answered 503.
+    pub request_timeout: Duration,
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn it_works() {
-        let result = add(2, 2);
-        assert_eq!(result, 4);
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            max_body_bytes: 1 << 20,
+            request_timeout: Duration::from_secs(30),
+        }
     }
+}
+
+/// Shared state of every handler.
+#[derive(Clone)]
+pub struct ApiContext {
+    pub app: app::App,
+    pub web: Arc<WebConfig>,
+}
+
+/// The whole HTTP surface.
+pub fn router(ctx: ApiContext) -> Router {
+    let limit = ctx.web.max_body_bytes;
+    let timeout = ctx.web.request_timeout;
+    Router::new()
+        .merge(api::router())
+        .merge(resolver::router())
+        .merge(pages::router())
+        .fallback(error::not_found)
+        .method_not_allowed_fallback(error::method_not_allowed)
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            timeout,
+        ))
+        .layer(CatchPanicLayer::custom(error::panic_to_problem))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'; form-action 'self'"),
+        ))
+        .with_state(ctx)
+}
+
+/// Serves until `shutdown` resolves.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    ctx: ApiContext,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(ctx))
+        .with_graceful_shutdown(shutdown)
+        .await
 }

@@ -1,0 +1,4 @@
+pub mod admin;
+pub mod codes;
+pub mod serve;
+pub mod tools;

@@ -1,0 +1,350 @@
+//! SQLite implementation (rusqlite): one writer connection, a small pool of readers,
+//! WAL journal, `synchronous=FULL` so an acknowledged write survives a crash.
+//! Blocking calls run on tokio's blocking pool.
+
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use domain::log_entry::LogEntry;
+use domain::org::{roles_from_text, roles_to_text};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use crate::{
+    ApiKey, Backend, Batch, Certificate, CodeView, Effects, LogFn, NewApiKey, NewBatch,
+    NewCertificate, NewEvent, NewIssuance, NewOrg, NewProduct, NewSite, Org, Product, Result, Site,
+    StoreError, StoredEvent,
+};
+
+const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../../migrations/sqlite/0001_init.sql"))];
+const MAX_IDLE_READERS: usize = 8;
+
+pub struct SqliteStore {
+    path: String,
+    writer: Arc<Mutex<Connection>>,
+    readers: Arc<Mutex<Vec<Connection>>>,
+    memory: bool,
+}
+
+fn db_err(e: rusqlite::Error) -> StoreError {
+    match &e {
+        rusqlite::Error::SqliteFailure(f, msg)
+            if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
+            StoreError::Conflict(msg.clone().unwrap_or_else(|| "constraint violated".into()))
+        }
+        _ => StoreError::Db(e.to_string()),
+    }
+}
+
+fn join_err(e: tokio::task::JoinError) -> StoreError {
+    StoreError::Db(format!("blocking task failed: {e}"))
+}
+
+fn ts(t: &DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+fn parse_ts(s: String) -> rusqlite::Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(&s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+        })
+}
+
+fn parse_date(s: Option<String>) -> rusqlite::Result<Option<NaiveDate>> {
+    s.map(|s| {
+        NaiveDate::parse_from_str(&s, "%Y-%m-%d").map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+        })
+    })
+    .transpose()
+}
+
+fn date(d: &Option<NaiveDate>) -> Option<String> {
+    d.map(|d| d.format("%Y-%m-%d").to_string())
+}
+
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(
+        "PRAGMA journal_mode=WAL;
+         PRAGMA synchronous=FULL;
+         PRAGMA foreign_keys=ON;
+         PRAGMA secure_delete=ON;
+         PRAGMA busy_timeout=10000;
+         PRAGMA cache_size=-65536;",
+    )
+}
+
+fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)",
+    )?;
+    for (version, sql) in MIGRATIONS {
+        let tx = conn.transaction()?;
+        let done: Option<i64> = tx
+            .query_row(
+                "SELECT version FROM schema_migrations WHERE version = ?1",
+                [version],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if done.is_none() {
+            tx.execute_batch(sql)?;
+            tx.execute(
+                "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)",
+                params![version, ts(&Utc::now())],
+            )?;
+        }
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+fn append_log(conn: &Connection, entry: &LogEntry) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO log_entries (seq, body, created_at)
+         VALUES ((SELECT COALESCE(MAX(seq) + 1, 0) FROM log_entries), ?1, ?2)",
+        params![entry.to_bytes(), ts(&entry.time)],
+    )?;
+    Ok(())
+}
+
+const ORG_COLS: &str = "id, name, roles, gln, uscc, company_prefixes, city, created_at";
+fn org_row(r: &Row<'_>) -> rusqlite::Result<Org> {
+    let roles: String = r.get(2)?;
+    let prefixes: String = r.get(5)?;
+    Ok(Org {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        roles: roles_from_text(&roles).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(2, rusqlite::types::Type::Text, Box::new(e))
+        })?,
+        gln: r.get(3)?,
+        uscc: r.get(4)?,
+        company_prefixes: split_list(&prefixes),
+        city: r.get(6)?,
+        created_at: parse_ts(r.get(7)?)?,
+    })
+}
+
+pub(crate) fn split_list(s: &str) -> Vec<String> {
+    s.split(',')
+        .filter(|p| !p.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+const KEY_COLS: &str = "id, org_id, lookup, secret_sha256, admin, label, created_at, revoked_at";
+fn key_row(r: &Row<'_>) -> rusqlite::Result<ApiKey> {
+    Ok(ApiKey {
+        id: r.get(0)?,
+        org_id: r.get(1)?,
+        lookup: r.get(2)?,
+        secret_sha256: r.get(3)?,
+        admin: r.get(4)?,
+        label: r.get(5)?,
+        created_at: parse_ts(r.get(6)?)?,
+        revoked_at: r.get::<_, Option<String>>(7)?.map(parse_ts).transpose()?,
+    })
+}
+
+const SITE_COLS: &str = "id, org_id, gln, name, city, region, latitude, longitude, created_at";
+fn site_row(r: &Row<'_>) -> rusqlite::Result<Site> {
+    Ok(Site {
+        id: r.get(0)?,
+        org_id: r.get(1)?,
+        gln: r.get(2)?,
+        name: r.get(3)?,
+        city: r.get(4)?,
+        region: r.get(5)?,
+        latitude: r.get(6)?,
+        longitude: r.get(7)?,
+        created_at: parse_ts(r.get(8)?)?,
+    })
+}
+
+const PRODUCT_COLS: &str = "id, org_id, gtin, name, category, standard, protection_class, service_life_months, service_life_from, created_at";
+fn product_row(r: &Row<'_>) -> rusqlite::Result<Product> {
+    Ok(Product {
+        id: r.get(0)?,
+        org_id: r.get(1)?,
+        gtin: r.get(2)?,
+        name: r.get(3)?,
+        category: r.get(4)?,
+        standard: r.get(5)?,
+        protection_class: r.get(6)?,
+        service_life_months: r.get(7)?,
+        service_life_from: r.get(8)?,
+        created_at: parse_ts(r.get(9)?)?,
+    })
+}
+
+const CERT_COLS: &str =
+    "id, org_id, product_id, kind, number, issuer, valid_from, valid_until, status, created_at";
+fn cert_row(r: &Row<'_>) -> rusqlite::Result<Certificate> {
+    let from = parse_date(r.get(6)?)?;
+    let until = parse_date(r.get(7)?)?;
+    let missing =
+        || rusqlite::Error::InvalidColumnType(6, "valid_from".into(), rusqlite::types::Type::Null);
+    Ok(Certificate {
+        id: r.get(0)?,
+        org_id: r.get(1)?,
+        product_id: r.get(2)?,
+        kind: r.get(3)?,
+        number: r.get(4)?,
+        issuer: r.get(5)?,
+        valid_from: from.ok_or_else(missing)?,
+        valid_until: until.ok_or_else(missing)?,
+        status: r.get(8)?,
+        created_at: parse_ts(r.get(9)?)?,
+    })
+}
+
+const BATCH_COLS: &str = "id, product_id, lot, production_date, expiry_date, released, recalled_on, recall_reason, created_at";
+fn batch_row_at(r: &Row<'_>, o: usize) -> rusqlite::Result<Batch> {
+    Ok(Batch {
+        id: r.get(o)?,
+        product_id: r.get(o + 1)?,
+        lot: r.get(o + 2)?,
+        production_date: parse_date(r.get(o + 3)?)?,
+        expiry_date: parse_date(r.get(o + 4)?)?,
+        released: r.get(o + 5)?,
+        recalled_on: parse_date(r.get(o + 6)?)?,
+        recall_reason: r.get(o + 7)?,
+        created_at: parse_ts(r.get(o + 8)?)?,
+    })
+}
+fn batch_row(r: &Row<'_>) -> rusqlite::Result<Batch> {
+    batch_row_at(r, 0)
+}
+
+const EVENT_COLS: &str = "e.id, e.event_id, e.event_type, e.event_time, e.record_time, e.biz_step, e.disposition, e.read_point, e.body";
+fn event_row(r: &Row<'_>) -> rusqlite::Result<StoredEvent> {
+    Ok(StoredEvent {
+        id: r.get(0)?,
+        event_id: r.get(1)?,
+        event_type: r.get(2)?,
+        event_time: parse_ts(r.get(3)?)?,
+        record_time: parse_ts(r.get(4)?)?,
+        biz_step: r.get(5)?,
+        disposition: r.get(6)?,
+        read_point: r.get(7)?,
+        body: r.get(8)?,
+    })
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file and applies migrations.
+    pub async fn open(path: &str) -> Result<SqliteStore> {
+        let memory = path == ":memory:" || path.is_empty();
+        let p = path.to_string();
+        let conn = tokio::task::spawn_blocking(move || -> Result<Connection> {
+            if !memory {
+                if let Some(dir) = std::path::Path::new(&p).parent() {
+                    if !dir.as_os_str().is_empty() {
+                        std::fs::create_dir_all(dir).map_err(|e| {
+                            StoreError::Db(format!("cannot create {}: {e}", dir.display()))
+                        })?;
+                    }
+                }
+            }
+            let mut conn = if memory {
+                Connection::open_in_memory()
+            } else {
+                Connection::open(&p)
+            }
+            .map_err(db_err)?;
+            configure(&conn).map_err(db_err)?;
+            migrate(&mut conn).map_err(db_err)?;
+            Ok(conn)
+        })
+        .await
+        .map_err(join_err)??;
+        Ok(SqliteStore {
+            path: path.to_string(),
+            writer: Arc::new(Mutex::new(conn)),
+            readers: Arc::new(Mutex::new(Vec::new())),
+            memory,
+        })
+    }
+
+    /// Runs `f` inside one write transaction.
+    async fn write<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&rusqlite::Transaction<'_>) -> Result<T> + Send + 'static,
+    {
+        let writer = self.writer.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut guard = writer
+                .lock()
+                .map_err(|_| StoreError::Db("writer connection poisoned".into()))?;
+            let tx = guard
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                .map_err(db_err)?;
+            let out = f(&tx)?;
+            tx.commit().map_err(db_err)?;
+            Ok(out)
+        })
+        .await
+        .map_err(join_err)?
+    }
+
+    /// Runs `f` on a pooled read connection.
+    async fn read<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+    {
+        if self.memory {
+            let writer = self.writer.clone();
+            return tokio::task::spawn_blocking(move || {
+                let guard = writer
+                    .lock()
+                    .map_err(|_| StoreError::Db("connection poisoned".into()))?;
+                f(&guard)
+            })
+            .await
+            .map_err(join_err)?;
+        }
+        let readers = self.readers.clone();
+        let path = self.path.clone();
+        tokio::task::spawn_blocking(move || {
+            let pooled = readers.lock().ok().and_then(|mut v| v.pop());
+            let conn = match pooled {
+                Some(c) => c,
+                None => {
+                    let c = Connection::open(&path).map_err(db_err)?;
+                    configure(&c).map_err(db_err)?;
+                    c
+                }
+            };
+            let out = f(&conn);
+            if let Ok(mut v) = readers.lock() {
+                if v.len() < MAX_IDLE_READERS {
+                    v.push(conn);
+                }
+            }
+            out
+        })
+        .await
+        .map_err(join_err)?
+    }
+}
+
+/// Runs a closure that needs a `'static` copy of borrowed inputs.
+macro_rules! owned {
+    ($($v:ident),*) => { $(let $v = $v.clone();)* };
+}
+
+mod events;
+mod log;
+mod registry;
+
+impl crate::Store for SqliteStore {
+    fn backend(&self) -> Backend {
+        Backend::Sqlite
+    }
+}

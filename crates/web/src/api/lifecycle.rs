@@ -1,0 +1,123 @@
+//! Lifecycle steps, batch release and recall, item history, and verification.
+
+use app::lifecycle::StepInput;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::NaiveDate;
+use domain::org::Role;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::parse_id;
+use crate::auth::Auth;
+use crate::error::ApiJson;
+use crate::{ApiContext, ApiError};
+
+pub fn router() -> Router<ApiContext> {
+    Router::new()
+        .route("/api/v1/steps", post(record_step))
+        .route("/api/v1/batches/{id}/release", post(release))
+        .route("/api/v1/batches/{id}/recall", post(recall))
+        .route("/api/v1/items/history", get(history))
+        .route("/api/v1/verify", get(verify))
+}
+
+async fn record_step(
+    State(ctx): State<ApiContext>,
+    Auth(actor): Auth,
+    ApiJson(input): ApiJson<StepInput>,
+) -> Result<(StatusCode, Json<app::lifecycle::Recorded>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(ctx.app.record_step(&actor, &input).await?),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReleaseInput {
+    site_gln: String,
+}
+
+async fn release(
+    State(ctx): State<ApiContext>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<ReleaseInput>,
+) -> Result<(StatusCode, Json<app::lifecycle::Recorded>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(
+            ctx.app
+                .release_batch(&actor, parse_id("id", &id)?, &input.site_gln)
+                .await?,
+        ),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RecallInput {
+    reason: String,
+    date: Option<NaiveDate>,
+}
+
+async fn recall(
+    State(ctx): State<ApiContext>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<RecallInput>,
+) -> Result<(StatusCode, Json<app::lifecycle::Recorded>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(
+            ctx.app
+                .recall_batch(&actor, parse_id("id", &id)?, &input.reason, input.date)
+                .await?,
+        ),
+    ))
+}
+
+#[derive(Deserialize)]
+struct CodeQuery {
+    code: Option<String>,
+}
+
+fn code_param(q: &CodeQuery) -> Result<&str, ApiError> {
+    q.code
+        .as_deref()
+        .filter(|c| !c.trim().is_empty())
+        .ok_or_else(|| ApiError::bad_request("code", "query parameter 'code' is required"))
+}
+
+/// An item's supply-chain history is visible to its manufacturer, regulators and
+/// administrators.
+async fn history(
+    State(ctx): State<ApiContext>,
+    Auth(actor): Auth,
+    Query(q): Query<CodeQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let code = code_param(&q)?;
+    let outcome = ctx.app.verify_text(code).await?;
+    let owner = match &outcome.manufacturer {
+        Some(m) => m.id,
+        None => return Err(app::AppError::NotFound("item".into()).into()),
+    };
+    if !(actor.admin || actor.has_role(Role::Regulator) || actor.org_id == owner) {
+        return Err(app::AppError::Forbidden(
+            "only the manufacturer and regulators may read an item's history".into(),
+        )
+        .into());
+    }
+    let events = ctx.app.item_history(code).await?;
+    Ok(Json(json!({ "item": outcome.code, "events": events })))
+}
+
+async fn verify(
+    State(ctx): State<ApiContext>,
+    Query(q): Query<CodeQuery>,
+) -> Result<Json<app::verify::Outcome>, ApiError> {
+    Ok(Json(ctx.app.verify_text(code_param(&q)?).await?))
+}
