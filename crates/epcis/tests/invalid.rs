@@ -305,3 +305,23 @@ fn document_level_errors() {
     let err = epcis::parse_and_validate(&no_list).unwrap_err().to_string();
     assert!(err.contains("epcisBody.eventList: required"), "{err}");
 }
+
+#[test]
+fn check_digit_error_names_event_id_and_field() {
+    let mut ev = base_event();
+    ev["epcList"] = json!(["https://id.gs1.org/01/04012345111119/21/1002"]);
+    let err = epcis::parse_and_validate(&doc_with(vec![
+        base_event(),
+        base_event(),
+        base_event(),
+        ev,
+    ]))
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.starts_with("event 3 (urn:uuid:7d4b8a4e-0000-4000-8000-000000000001): epcList[0]: "),
+        "{err}"
+    );
+    assert!(err.contains("check"), "{err}");
+    eprintln!("{err}");
+}
