@@ -4,7 +4,12 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &str| {
-    if let Ok(d) = gs1::parse_any(data) {
+    let parsed = gs1::parse_any(data);
+    if let Err(e) = &parsed {
+        // Reasons are one human-readable line, whatever the input.
+        assert!(!e.to_string().contains('\n'), "{e}");
+    }
+    if let Ok(d) = parsed {
         let es = d.element_string();
         if !es.is_empty() {
             assert!(gs1::parse_any(&es).is_ok(), "{es}");
