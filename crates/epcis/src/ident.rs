@@ -106,7 +106,8 @@ fn check_epc_urn(s: &str) -> Result<(), String> {
 
 /// EPC schemes the `gs1` crate converts.
 const GS1_CRATE_SCHEMES: &[&str] = &[
-    "sgtin", "sscc", "sgln", "grai", "giai", "gsrn", "gsrnp", "gdti", "lgtin",
+    "sgtin", "sscc", "sgln", "grai", "giai", "gsrn", "gsrnp", "gdti", "lgtin", "cpi", "ginc",
+    "gsin", "itip", "upui",
 ];
 
 /// `urn:epc:id:pgln:CompanyPrefix.PartyRef` → `https://id.gs1.org/417/<GLN>`.
@@ -143,7 +144,7 @@ fn gs1_urn_to_digital_link(s: &str) -> Result<String, String> {
 /// CBV 2.0 event hash: `https://id.gs1.org`, only the finest identification level, no query.
 /// Returns `None` when `s` is not a GS1 identifier (EPC URN or Digital Link).
 pub fn to_hash_canonical(s: &str) -> Option<String> {
-    if !(s.starts_with("urn:epc:") || s.starts_with("http")) {
+    if !(s.starts_with("urn:epc:") || s.starts_with("http")) || s.len() > 2048 {
         return None;
     }
     CACHE.with(|c| {
@@ -180,10 +181,69 @@ fn compute_canonical(s: &str) -> Option<String> {
         gs1::epc::EpcUrn::parse(s).ok()?.to_digital_link().ok()?
     } else if looks_like_digital_link(s) {
         DigitalLink::parse(s).ok()?
+    } else if let Some(numeric) = de_alias(s) {
+        DigitalLink::parse(&numeric).ok()?
     } else {
         return None;
     };
-    Some(constrained(&dl))
+    Some(unescape_sub_delims(&constrained(&dl)))
+}
+
+/// Digital Link 1.1 alphabetic path aliases (`/gtin/…/ser/…`) → numeric AIs, if any.
+fn de_alias(s: &str) -> Option<String> {
+    let scheme_end = s.find("://")? + 3;
+    let (head, rest) = s.split_at(scheme_end);
+    let (path_part, query) = match rest.find(['?', '#']) {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    let mut changed = false;
+    let segs: Vec<&str> = path_part
+        .split('/')
+        .enumerate()
+        .map(|(i, seg)| {
+            if i == 0 {
+                return seg;
+            }
+            let ai = match seg {
+                "gtin" => "01",
+                "sscc" => "00",
+                "gln" => "414",
+                "party" => "417",
+                "grai" => "8003",
+                "giai" => "8004",
+                "itip" => "8006",
+                "gsrn" => "8018",
+                "gsrnp" => "8017",
+                "gdti" => "253",
+                "ginc" => "401",
+                "gsin" => "402",
+                "cpid" => "8010",
+                "cpsn" => "8011",
+                "ser" => "21",
+                "lot" => "10",
+                "glnx" => "254",
+                _ => return seg,
+            };
+            changed = true;
+            ai
+        })
+        .collect();
+    let out = format!("{head}{}{query}", segs.join("/"));
+    (changed && looks_like_digital_link(&out)).then_some(out)
+}
+
+/// The reference hash keeps RFC 3986 sub-delimiters `! ' ( ) *` literal in Digital Link
+/// values; the `gs1` crate percent-encodes them.
+fn unescape_sub_delims(s: &str) -> String {
+    if !s.contains('%') {
+        return s.to_string();
+    }
+    s.replace("%21", "!")
+        .replace("%27", "'")
+        .replace("%28", "(")
+        .replace("%29", ")")
+        .replace("%2A", "*")
 }
 
 /// `urn:epc:idpat:sgtin:4012345.012345.*` → `https://id.gs1.org/01/<gtin>` (and the like).

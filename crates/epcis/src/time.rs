@@ -27,8 +27,10 @@ pub fn is_valid_offset(s: &str) -> bool {
     (hh <= 13 && mm <= 59) || (hh == 14 && mm == 0)
 }
 
-/// Normalise a timestamp for the event hash: UTC, millisecond precision (half-even rounding
-/// of the sub-millisecond part), `Z` suffix. Returns `None` if `s` is not a timestamp.
+/// Normalise a timestamp for the event hash: UTC, millisecond precision (digits beyond the
+/// microsecond are dropped, then the sub-millisecond part is rounded half-up, as CBV 2.0 /
+/// the reference implementation do: `.1415` → `.142`), `Z` suffix. Returns `None` if `s` is not a
+/// timestamp.
 pub fn hash_normalise(s: &str) -> Option<String> {
     let dt = parse_utc(s)?;
     // microsecond precision first (as the reference implementation does), then ms rounding
@@ -36,7 +38,7 @@ pub fn hash_normalise(s: &str) -> Option<String> {
     let base = dt.with_nanosecond(0)?;
     let ms = micros / 1000;
     let rem = micros % 1000;
-    let round_up = rem > 500 || (rem == 500 && ms % 2 == 1);
+    let round_up = rem >= 500;
     let ms_total = i64::from(ms) + i64::from(round_up);
     let fixed = base + chrono::Duration::milliseconds(ms_total);
     Some(fixed.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())

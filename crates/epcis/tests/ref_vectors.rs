@@ -126,3 +126,13 @@ fn xml_twin_of_object_event_all_possible_fields() {
 fn xml_sensor_data_examples() {
     check_xml("SensorDataExamples");
 }
+
+#[test]
+fn timestamp_round_off_and_foreign_dl_domains() {
+    check_json("TimeStampRoundOff");
+}
+
+#[test]
+fn epc_list_normalisation_of_all_schemes() {
+    check_json("epclist_normalisation");
+}
