@@ -18,7 +18,7 @@ impl crate::EventStore for PgStore {
         let pk: i64 = row.get(0);
         if !ev.epcs.is_empty() {
             tx.execute(
-                "INSERT INTO event_epcs (epc, event_pk) SELECT DISTINCT e, $2 FROM UNNEST($1::TEXT[]) AS e ON CONFLICT DO NOTHING",
+                "INSERT INTO event_epcs (epc, event_pk) SELECT DISTINCT e, $2::BIGINT FROM UNNEST($1::TEXT[]) AS e ON CONFLICT DO NOTHING",
                 &[&ev.epcs, &pk],
             )
             .await

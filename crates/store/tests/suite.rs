@@ -1,0 +1,241 @@
+//! The storage behaviour suite: every test runs on SQLite and on PostgreSQL.
+
+use chrono::{TimeZone, Utc};
+use domain::log_entry::LogEntry;
+use domain::org::Role;
+use serde_json::json;
+use store::*;
+use testkit::{both_backends, fresh_store, fresh_url, with_check};
+
+fn t0() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 1, 8, 0, 0).single().expect("valid time")
+}
+
+fn entry(kind: &str) -> LogEntry {
+    LogEntry::for_record(kind, t0(), "test", vec![], &json!({"k": kind}))
+}
+
+fn log_of<T>(kind: &'static str) -> LogFn<T> {
+    Box::new(move |_| entry(kind))
+}
+
+fn new_org(name: &str, gln: Option<&str>) -> NewOrg {
+    NewOrg {
+        name: name.into(),
+        roles: vec![Role::Manufacturer],
+        gln: gln.map(String::from),
+        uscc: None,
+        company_prefixes: vec!["6901234".into()],
+        city: Some("Anshan".into()),
+        created_at: t0(),
+    }
+}
+
+async fn setup_batch(s: &dyn Store) -> (Org, Product, Batch) {
+    let org = s.create_org(&new_org("Maker", Some(&with_check("690123400000"))), log_of("org")).await.unwrap();
+    let product = s
+        .create_product(
+            &NewProduct {
+                org_id: org.id,
+                gtin: with_check("0690123400001"),
+                name: "Helmet".into(),
+                category: "head".into(),
+                standard: "GB 2811-2019".into(),
+                protection_class: None,
+                service_life_months: Some(30),
+                service_life_from: "manufacture".into(),
+                created_at: t0(),
+            },
+            log_of("product"),
+        )
+        .await
+        .unwrap();
+    let batch = s
+        .create_batch(
+            &NewBatch {
+                product_id: product.id,
+                lot: "L1".into(),
+                production_date: Some(t0().date_naive()),
+                expiry_date: None,
+                created_at: t0(),
+            },
+            log_of("batch"),
+        )
+        .await
+        .unwrap();
+    (org, product, batch)
+}
+
+async fn migrations_are_idempotent(b: Backend) {
+    let (url, _guard) = fresh_url(b).await;
+    let s1 = store::open(&url).await.unwrap();
+    s1.create_org(&new_org("A", None), log_of("org")).await.unwrap();
+    drop(s1);
+    let s2 = store::open(&url).await.unwrap();
+    assert_eq!(s2.list_orgs().await.unwrap().len(), 1, "reopening keeps data and does not re-run migrations");
+    assert_eq!(s2.backend(), b);
+}
+
+async fn every_write_appends_one_log_entry(b: Backend) {
+    let (s, _g) = fresh_store(b).await;
+    assert_eq!(s.log_size().await.unwrap(), 0);
+    let (_, _, batch) = setup_batch(s.as_ref()).await;
+    assert_eq!(s.log_size().await.unwrap(), 3);
+    let entries = s.log_entries(0, 3).await.unwrap();
+    assert_eq!(entries.len(), 3);
+    assert_eq!(entries[0], entry("org").to_bytes());
+    assert_eq!(entries[2], entry("batch").to_bytes());
+    let iss = NewIssuance { batch_id: batch.id, count: 2, merkle_root: "00".into(), actor: "t".into(), created_at: t0() };
+    s.insert_codes(&batch, &["B".into(), "A".into()], Some((&iss, &entry("codes")))).await.unwrap();
+    assert_eq!(s.log_size().await.unwrap(), 4);
+}
+
+async fn unique_constraints_are_conflicts_and_write_nothing(b: Backend) {
+    let (s, _g) = fresh_store(b).await;
+    let gln = with_check("690123400000");
+    s.create_org(&new_org("A", Some(&gln)), log_of("org")).await.unwrap();
+    let err = s.create_org(&new_org("B", Some(&gln)), log_of("org")).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    assert_eq!(s.list_orgs().await.unwrap().len(), 1);
+    assert_eq!(s.log_size().await.unwrap(), 1, "a refused write leaves no log entry");
+}
+
+async fn codes_are_unique_paged_and_joined_with_their_batch(b: Backend) {
+    let (s, _g) = fresh_store(b).await;
+    let (_, product, batch) = setup_batch(s.as_ref()).await;
+    let serials: Vec<String> = (0..2500).map(|i| format!("S{i:05}")).collect();
+    assert_eq!(s.insert_codes(&batch, &serials, None).await.unwrap(), 2500);
+    // Duplicates are skipped, not doubled.
+    assert_eq!(s.insert_codes(&batch, &serials[..10], None).await.unwrap(), 0);
+    assert_eq!(s.count_codes(batch.id).await.unwrap(), 2500);
+    let mut seen = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = s.batch_serials(batch.id, after.as_deref(), 1000).await.unwrap();
+        if page.is_empty() {
+            break;
+        }
+        after = page.last().cloned();
+        seen.extend(page);
+    }
+    assert_eq!(seen, serials, "each serial exactly once, ascending");
+    let view = s.lookup_code(product.id, "S00042").await.unwrap().unwrap();
+    assert_eq!(view.state, 0);
+    assert_eq!(view.batch, batch);
+    assert!(s.lookup_code(product.id, "NOPE").await.unwrap().is_none());
+    assert!(s.lookup_code(-1, "S00042").await.unwrap().is_none());
+}
+
+fn event(id: &str, epcs: Vec<String>) -> NewEvent {
+    NewEvent {
+        event_id: id.into(),
+        event_type: "ObjectEvent".into(),
+        event_time: t0(),
+        record_time: t0(),
+        action: Some("ADD".into()),
+        biz_step: Some("commissioning".into()),
+        disposition: Some("active".into()),
+        read_point: None,
+        biz_location: None,
+        owner_org_id: None,
+        epcs,
+        body: "{}".into(),
+    }
+}
+
+async fn events_apply_effects_atomically(b: Backend) {
+    let (s, _g) = fresh_store(b).await;
+    let (org, product, batch) = setup_batch(s.as_ref()).await;
+    s.insert_codes(&batch, &["A".into(), "B".into()], None).await.unwrap();
+    let effects = Effects {
+        codes: vec![(product.id, "A".into())],
+        new_state: Some(1),
+        new_holder: Some(org.id),
+        ..Default::default()
+    };
+    s.record_event(&event("ev1", vec!["urn:x:A".into()]), &effects, &entry("event")).await.unwrap();
+    let a = s.lookup_code(product.id, "A").await.unwrap().unwrap();
+    assert_eq!((a.state, a.holder_org_id), (1, Some(org.id)));
+    assert_eq!(s.events_for_epc("urn:x:A").await.unwrap().len(), 1);
+
+    let before = s.log_size().await.unwrap();
+    // Same eventID: refused, and its effects are not applied.
+    let scrap = Effects { codes: vec![(product.id, "B".into())], new_state: Some(2), ..Default::default() };
+    let err = s.record_event(&event("ev1", vec![]), &scrap, &entry("event")).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    assert_eq!(s.lookup_code(product.id, "B").await.unwrap().unwrap().state, 0);
+    // An effect on a code that does not exist rolls the whole event back.
+    let ghost = Effects { codes: vec![(product.id, "GHOST".into())], new_state: Some(2), ..Default::default() };
+    let err = s.record_event(&event("ev2", vec!["urn:x:G".into()]), &ghost, &entry("event")).await.unwrap_err();
+    assert!(matches!(err, StoreError::NotFound(_)), "{err:?}");
+    assert_eq!(s.event_count().await.unwrap(), 1);
+    assert!(s.events_for_epc("urn:x:G").await.unwrap().is_empty());
+    assert_eq!(s.log_size().await.unwrap(), before);
+}
+
+async fn recall_and_release_mark_the_batch(b: Backend) {
+    let (s, _g) = fresh_store(b).await;
+    let (_, _, batch) = setup_batch(s.as_ref()).await;
+    let d = t0().date_naive();
+    let effects = Effects { release_batch: Some(batch.id), recall_batch: Some((batch.id, d, "cracks".into())), ..Default::default() };
+    s.record_event(&event("ev", vec![]), &effects, &entry("event")).await.unwrap();
+    let got = s.get_batch(batch.id).await.unwrap().unwrap();
+    assert!(got.released);
+    assert_eq!(got.recalled_on, Some(d));
+    assert_eq!(got.recall_reason.as_deref(), Some("cracks"));
+}
+
+async fn keys_sites_and_certificates_round_trip(b: Backend) {
+    let (s, _g) = fresh_store(b).await;
+    let (org, product, _) = setup_batch(s.as_ref()).await;
+    let key = s
+        .create_api_key(
+            &NewApiKey { org_id: org.id, lookup: "abcd".into(), secret_sha256: "ff".into(), admin: false, label: "k".into(), created_at: t0() },
+            log_of("key"),
+        )
+        .await
+        .unwrap();
+    let found = s.find_api_key("abcd").await.unwrap().unwrap();
+    assert_eq!((found.id, found.secret_sha256.as_str(), found.admin), (key.id, "ff", false));
+    let gln = with_check("690123400001");
+    let site = s
+        .create_site(
+            &NewSite { org_id: org.id, gln: gln.clone(), name: "F".into(), city: None, region: None, latitude: Some(40.5), longitude: Some(122.1), created_at: t0() },
+            log_of("site"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(s.get_site_by_gln(&gln).await.unwrap(), Some(site.clone()));
+    assert_eq!(s.list_sites(org.id).await.unwrap(), vec![site]);
+    let cert = s
+        .create_certificate(
+            &NewCertificate {
+                org_id: org.id,
+                product_id: Some(product.id),
+                kind: "la_mark".into(),
+                number: "23-01-000001".into(),
+                issuer: "X".into(),
+                valid_from: t0().date_naive(),
+                valid_until: t0().date_naive(),
+                status: "valid".into(),
+                created_at: t0(),
+            },
+            log_of("cert"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(s.list_certificates(product.id).await.unwrap(), vec![cert]);
+    assert_eq!(s.get_product_by_gtin(&product.gtin).await.unwrap(), Some(product.clone()));
+    assert_eq!(s.list_products(Some(org.id)).await.unwrap(), vec![product.clone()]);
+    assert_eq!(s.list_products(Some(org.id + 100)).await.unwrap(), vec![]);
+}
+
+both_backends!(
+    migrations_are_idempotent,
+    every_write_appends_one_log_entry,
+    unique_constraints_are_conflicts_and_write_nothing,
+    codes_are_unique_paged_and_joined_with_their_batch,
+    events_apply_effects_atomically,
+    recall_and_release_mark_the_batch,
+    keys_sites_and_certificates_round_trip,
+);
