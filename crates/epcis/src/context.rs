@@ -76,12 +76,16 @@ fn is_gs1_context_url(url: &str) -> bool {
 }
 
 /// Prefixes defined by the standard EPCIS context.
+///
+/// `cbvmda` is given its XML namespace `urn:epcglobal:cbv:mda` (the JSON-LD context says
+/// `urn:epcglobal:cbv:mda:`): that is what the CBV 2.0 event hash uses for master-data
+/// attributes when the document does not declare the prefix itself.
 pub fn standard_namespaces() -> Namespaces {
     let mut ns = Namespaces::new();
     for (p, iri) in [
         ("epcis", "https://ref.gs1.org/epcis/"),
         ("cbv", "https://ref.gs1.org/cbv/"),
-        ("cbvmda", "urn:epcglobal:cbv:mda:"),
+        ("cbvmda", "urn:epcglobal:cbv:mda"),
         ("gs1", "https://gs1.org/voc/"),
         ("rdfs", "http://www.w3.org/2000/01/rdf-schema#"),
         ("owl", "http://www.w3.org/2002/07/owl#"),

@@ -262,10 +262,7 @@ fn expanded_key(key: &str, ns: &Namespaces) -> String {
         return key.to_string();
     }
     match resolve_key(key, ns) {
-        (Some(iri), local) => {
-            let iri = iri.strip_suffix(':').unwrap_or(&iri);
-            format!("{{{iri}}}{local}")
-        }
+        (Some(iri), local) => format!("{{{iri}}}{local}"),
         (None, _) => key.to_string(),
     }
 }
@@ -321,10 +318,7 @@ fn generic(exts: &[Extension], ns: &Namespaces) -> String {
     let mut entries = Vec::new();
     for e in exts {
         let key = match &e.namespace {
-            Some(iri) => {
-                let iri = iri.strip_suffix(':').unwrap_or(iri);
-                format!("{{{iri}}}{}", e.local)
-            }
+            Some(iri) => format!("{{{iri}}}{}", e.local),
             None => e.key.clone(),
         };
         generic_entries(&key, &e.value, ns, &mut entries);

@@ -136,3 +136,8 @@ fn timestamp_round_off_and_foreign_dl_domains() {
 fn epc_list_normalisation_of_all_schemes() {
     check_json("epclist_normalisation");
 }
+
+#[test]
+fn various_event_types() {
+    check_json("epcisDocWithVariousEventTypes");
+}
