@@ -14,6 +14,13 @@ pub mod keys;
 pub mod lifecycle;
 pub mod registry;
 pub mod verify;
+// Capabilities that grow in parallel; each replaces its own placeholder line:
+// pub mod log; (tamper-evident log: sequencer, checkpoints, proofs, audit)
+// pub mod epcis; (EPCIS 2.0 capture and query, traceability)
+// pub mod draws; (double-random draws, inspection records, analytics)
+// pub mod mailbox; (fraud-report mailbox)
+// pub mod ledger; (employer PPE ledger)
+// pub mod scans; (scan model, clone detection, alerts)
 
 use std::sync::Arc;
 

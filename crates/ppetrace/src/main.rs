@@ -42,6 +42,11 @@ enum Command {
     /// Verifiable "double random" draws.
     #[command(subcommand)]
     Draw(cmd::tools::DrawCmd),
+    // Audit(cmd::audit::AuditArgs),
+    // Trace(cmd::epcis_cmd::TraceCmd),
+    // Mailbox(cmd::mailbox::MailboxCmd),
+    // Ledger(cmd::ledger::LedgerCmd),
+    // Bench(cmd::bench::BenchCmd),
 }
 
 fn main() -> ExitCode {
@@ -66,6 +71,11 @@ fn main() -> ExitCode {
             Command::Id(c) => cmd::tools::id(c),
             Command::Epcis(c) => cmd::tools::epcis(c),
             Command::Draw(c) => cmd::tools::draw(c),
+            // Command::Audit(a) => cmd::audit::run(cfg, a).await,
+            // Command::Trace(c) => cmd::epcis_cmd::run(cfg, c).await,
+            // Command::Mailbox(c) => cmd::mailbox::run(cfg, c).await,
+            // Command::Ledger(c) => cmd::ledger::run(cfg, c).await,
+            // Command::Bench(c) => cmd::bench::run(cfg, c).await,
         }
     });
     match result {

@@ -9,14 +9,22 @@
 //! - The schema is versioned; [`open`] applies pending migrations before returning.
 //! - No business rules here: callers pass validated values (see the `domain` crate).
 
+pub mod draws;
+pub mod ledger;
+pub mod mailbox;
 pub mod model;
+pub mod scans;
 pub mod postgres;
 pub mod sqlite;
 
 use async_trait::async_trait;
 use domain::log_entry::LogEntry;
 
+pub use draws::DrawStore;
+pub use ledger::LedgerStore;
+pub use mailbox::MailboxStore;
 pub use model::*;
+pub use scans::ScanStore;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -53,7 +61,9 @@ pub type LogFn<T> = Box<dyn FnOnce(&T) -> LogEntry + Send>;
 
 /// Everything the platform stores. One implementation per database; each
 /// capability's methods live in their own trait (and file) so they can grow apart.
-pub trait Store: RegistryStore + EventStore + LogStore + Send + Sync + 'static {
+pub trait Store:
+    RegistryStore + EventStore + LogStore + MailboxStore + DrawStore + LedgerStore + ScanStore + Send + Sync + 'static
+{
     fn backend(&self) -> Backend;
 }
 

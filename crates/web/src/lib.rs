@@ -11,6 +11,11 @@ pub mod error;
 pub mod i18n;
 pub mod pages;
 pub mod resolver;
+// pub mod log; (GET /log/...: checkpoint, tiles, proofs)
+// pub mod epcis; (EPCIS 2.0 REST binding)
+// pub mod draws; (draws and inspections API)
+// pub mod mailbox; (fraud-report mailbox API and pages)
+// pub mod ledger; (employer ledger API)
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -56,6 +61,11 @@ pub fn router(ctx: ApiContext) -> Router {
         .merge(api::router())
         .merge(resolver::router())
         .merge(pages::router())
+        // .merge(log::router())
+        // .merge(epcis::router())
+        // .merge(draws::router())
+        // .merge(mailbox::router())
+        // .merge(ledger::router())
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(DefaultBodyLimit::max(limit))

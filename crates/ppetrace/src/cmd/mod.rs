@@ -2,3 +2,8 @@ pub mod admin;
 pub mod codes;
 pub mod serve;
 pub mod tools;
+// pub mod audit; (ppetrace audit)
+// pub mod epcis_cmd; (ppetrace trace …)
+// pub mod mailbox; (ppetrace mailbox …)
+// pub mod ledger; (ppetrace ledger …)
+// pub mod bench; (ppetrace bench …)

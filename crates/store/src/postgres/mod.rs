@@ -14,7 +14,17 @@ use crate::{
     StoreError, StoredEvent,
 };
 
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../../migrations/postgres/0001_init.sql"))];
+/// Versioned migrations, applied in order at start. One line per migration.
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../../migrations/postgres/0001_init.sql")),
+    // (2, log): tamper-evident log tree, checkpoints
+    // (3, epcis): capture jobs, query indexes
+    // (4, draws): inspection draws and records
+    // (5, mailbox): fraud-report mailbox
+    // (6, ledger): employer PPE ledger
+    // (7, scans): scans, clone detection, alerts
+    // (8, web): users and sessions of the consoles
+];
 /// Advisory lock serialising appends to the log (gap-free leaf indexes).
 const LOG_LOCK: i64 = 0x7070_6574;
 const MIGRATION_LOCK: i64 = 0x7070_6575;
@@ -284,9 +294,13 @@ impl PgStore {
     }
 }
 
+mod draws;
 mod events;
+mod ledger;
 mod log;
+mod mailbox;
 mod registry;
+mod scans;
 
 impl crate::Store for PgStore {
     fn backend(&self) -> Backend {

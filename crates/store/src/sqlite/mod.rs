@@ -16,7 +16,17 @@ use crate::{
     StoreError, StoredEvent,
 };
 
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../../migrations/sqlite/0001_init.sql"))];
+/// Versioned migrations, applied in order at start. One line per migration.
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../../migrations/sqlite/0001_init.sql")),
+    // (2, log): tamper-evident log tree, checkpoints
+    // (3, epcis): capture jobs, query indexes
+    // (4, draws): inspection draws and records
+    // (5, mailbox): fraud-report mailbox
+    // (6, ledger): employer PPE ledger
+    // (7, scans): scans, clone detection, alerts
+    // (8, web): users and sessions of the consoles
+];
 const MAX_IDLE_READERS: usize = 8;
 
 pub struct SqliteStore {
@@ -339,9 +349,13 @@ macro_rules! owned {
     ($($v:ident),*) => { $(let $v = $v.clone();)* };
 }
 
+mod draws;
 mod events;
+mod ledger;
 mod log;
+mod mailbox;
 mod registry;
+mod scans;
 
 impl crate::Store for SqliteStore {
     fn backend(&self) -> Backend {

@@ -1,0 +1,7 @@
+//! DrawStore for PgStore.
+
+#[allow(unused_imports)]
+use super::*;
+
+#[async_trait]
+impl crate::DrawStore for PgStore {}

@@ -1,0 +1,7 @@
+//! ScanStore for PgStore.
+
+#[allow(unused_imports)]
+use super::*;
+
+#[async_trait]
+impl crate::ScanStore for PgStore {}

@@ -1,0 +1,7 @@
+//! LedgerStore for SqliteStore.
+
+#[allow(unused_imports)]
+use super::*;
+
+#[async_trait]
+impl crate::LedgerStore for SqliteStore {}

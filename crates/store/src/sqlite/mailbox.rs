@@ -1,0 +1,7 @@
+//! MailboxStore for SqliteStore.
+
+#[allow(unused_imports)]
+use super::*;
+
+#[async_trait]
+impl crate::MailboxStore for SqliteStore {}

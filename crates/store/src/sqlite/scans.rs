@@ -1,0 +1,7 @@
+//! ScanStore for SqliteStore.
+
+#[allow(unused_imports)]
+use super::*;
+
+#[async_trait]
+impl crate::ScanStore for SqliteStore {}
