@@ -622,7 +622,6 @@ pub fn parse_xml_document(input: &str) -> Result<EpcisDocument, EpcisError> {
     let extra: Map<String, Value> = prefixes
         .into_iter()
         .filter(|(k, v)| std.get(k).map(String::as_str) != v.as_str() && k != "xsi" && k != "sbdh")
-        .filter(|(k, _)| !std.contains_key(k))
         .collect();
     if !extra.is_empty() {
         ctx.push(Value::Object(extra));

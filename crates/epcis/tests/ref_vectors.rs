@@ -141,3 +141,8 @@ fn epc_list_normalisation_of_all_schemes() {
 fn various_event_types() {
     check_json("epcisDocWithVariousEventTypes");
 }
+
+#[test]
+fn xml_twin_of_various_event_types() {
+    check_xml("epcisDocWithVariousEventTypes");
+}
