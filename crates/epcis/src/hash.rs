@@ -315,6 +315,12 @@ fn generic_entries(key: &str, v: &Value, ns: &Namespaces, out: &mut Vec<String>)
 }
 
 fn generic(exts: &[Extension], ns: &Namespaces) -> String {
+    let mut entries = generic_entry_list(exts, ns);
+    entries.sort();
+    entries.concat()
+}
+
+fn generic_entry_list(exts: &[Extension], ns: &Namespaces) -> Vec<String> {
     let mut entries = Vec::new();
     for e in exts {
         let key = match &e.namespace {
@@ -323,8 +329,7 @@ fn generic(exts: &[Extension], ns: &Namespaces) -> String {
         };
         generic_entries(&key, &e.value, ns, &mut entries);
     }
-    entries.sort();
-    entries.concat()
+    entries
 }
 
 /// The canonical pre-hash string of an event (CBV 2.0).
@@ -450,6 +455,7 @@ pub fn prehash(ev: &Event) -> String {
             s.push_str(&generic(&l.extensions, ns));
         }
     }
+    let mut sensor_ext_found = false;
     if let Some(list) = &ev.sensor_element_list {
         for el in list {
             let mut inner = String::new();
@@ -467,12 +473,36 @@ pub fn prehash(ev: &Event) -> String {
             }
             inner.push_str(&generic(&el.extensions, ns));
             if !inner.is_empty() {
+                sensor_ext_found = true;
                 s.push_str("sensorElement");
                 s.push_str(&inner);
             }
         }
     }
-    s.push_str(&generic(&ev.extensions, ns));
+    // event level: user extensions, plus (as the reference implementation does) a sensor
+    // report `bizRules`, which is not in the canonical property order and so is left over
+    let mut entries = generic_entry_list(&ev.extensions, ns);
+    if !sensor_ext_found && let Some(list) = &ev.sensor_element_list {
+        let mut els: Vec<String> = list
+            .iter()
+            .filter_map(|el| {
+                let mut reps: Vec<String> = el
+                    .reports
+                    .iter()
+                    .filter_map(|r| r.biz_rules.as_deref())
+                    .map(|b| format!("sensorReportbizRules={}", canonical_value(b)))
+                    .collect();
+                reps.sort();
+                (!reps.is_empty()).then(|| format!("sensorElement{}", reps.concat()))
+            })
+            .collect();
+        if !els.is_empty() {
+            els.sort();
+            entries.push(format!("sensorElementList{}", els.concat()));
+        }
+    }
+    entries.sort();
+    s.push_str(&entries.concat());
     s
 }
 
