@@ -162,7 +162,7 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(App) -> App) -
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     let base = format!("http://{addr}");
-    let app = adjust(App::new(store, AppConfig { public_base_url: base.clone() }));
+    let app = adjust(App::new(store, AppConfig { public_base_url: base.clone(), ..AppConfig::default() }));
     let operator = app
         .create_org(None, &app::registry::OrgInput {
             name: "operator".into(),
