@@ -146,3 +146,18 @@ fn various_event_types() {
 fn xml_twin_of_various_event_types() {
     check_xml("epcisDocWithVariousEventTypes");
 }
+
+#[test]
+fn foreign_digital_link_domains() {
+    check_json("epcisEventWithCURIEs");
+}
+
+#[test]
+fn certification_info_and_sensor_report_with_crs() {
+    check_json("CertificationInfoAndSensorReportWithCRS");
+}
+
+#[test]
+fn reference_event_hash_algorithm_3_read_point_extension() {
+    check_json("ReferenceEventHashAlgorithm3");
+}
