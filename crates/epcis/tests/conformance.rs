@@ -3,8 +3,14 @@
 
 use std::path::{Path, PathBuf};
 
+/// `shared/conformance/epcis/JSON` beside the repository, or `$EPCIS_CONFORMANCE_DIR`.
 fn conformance_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance/epcis/JSON")
+    match std::env::var_os("EPCIS_CONFORMANCE_DIR") {
+        Some(d) => PathBuf::from(d),
+        None => {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance/epcis/JSON")
+        }
+    }
 }
 
 fn examples() -> Vec<PathBuf> {
