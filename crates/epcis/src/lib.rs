@@ -2,6 +2,21 @@
 //! CBV 2.0 event hash, and the standard query parameters with an in-memory evaluator.
 //!
 //! No I/O, no network, no clock reads: JSON-LD contexts are bundled ([`context`]).
+//!
+//! ```
+//! let doc = epcis::parse_and_validate(r#"{
+//!   "@context": "https://ref.gs1.org/standards/epcis/epcis-context.jsonld",
+//!   "type": "EPCISDocument", "schemaVersion": "2.0", "creationDate": "2024-05-01T10:00:00Z",
+//!   "epcisBody": {"eventList": [{
+//!     "type": "ObjectEvent", "eventTime": "2024-05-01T10:00:00+02:00", "eventTimeZoneOffset": "+02:00",
+//!     "epcList": ["urn:epc:id:sgtin:4012345.011111.1001"], "action": "ADD", "bizStep": "commissioning"}]}
+//! }"#).unwrap();
+//! let id = epcis::event_hash(&doc.events[0]);
+//! assert!(id.starts_with("ni:///sha-256;") && id.ends_with("?ver=CBV2.0"));
+//!
+//! let q = epcis::Query::parse_query_string("EQ_bizStep=commissioning&MATCH_epc=https://id.gs1.org/01/04012345111118/21/1001").unwrap();
+//! assert!(epcis::matches(&q, &doc.events[0]));
+//! ```
 
 pub mod context;
 pub mod error;

@@ -701,15 +701,27 @@ impl Hierarchy for NoMasterData {
     }
 }
 
-/// Normalise an identifier for comparison (canonical Digital Link when GS1).
-fn norm_id(s: &str) -> String {
+/// Normalise an identifier for comparison and indexing: the constrained canonical GS1 Digital
+/// Link when it is a GS1 identifier (EPC URN or Digital Link on any domain), else the trimmed
+/// input. Stores should index this form so that SQL matching agrees with [`matches`].
+pub fn normalise_id(s: &str) -> String {
     to_hash_canonical(s).unwrap_or_else(|| s.trim().to_string())
 }
 
-fn norm_vocab(s: &str, vocab: Vocab) -> String {
+fn norm_id(s: &str) -> String {
+    normalise_id(s)
+}
+
+/// Normalise a vocabulary value for comparison and indexing: bare CBV/GS1 words and legacy
+/// URNs become their full `https://ref.gs1.org/...` URI; other URIs are kept.
+pub fn normalise_vocab(s: &str, vocab: Vocab) -> String {
     vocab
         .expand_bare(s.trim())
         .unwrap_or_else(|| canonical_value(s))
+}
+
+fn norm_vocab(s: &str, vocab: Vocab) -> String {
+    normalise_vocab(s, vocab)
 }
 
 fn any_vocab(event_value: Option<&str>, wanted: &[String], vocab: Vocab) -> bool {
