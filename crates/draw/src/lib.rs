@@ -70,6 +70,7 @@
 //! # Ok::<(), DrawError>(())
 //! ```
 
+pub mod analytics;
 pub mod canonical;
 mod draw;
 mod model;

@@ -19,7 +19,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/postgres/0001_init.sql")),
     // (2, log): tamper-evident log tree, checkpoints
     // (3, epcis): capture jobs, query indexes
-    // (4, draws): inspection draws and records
+    (4, include_str!("../../migrations/postgres/0004_draws.sql")),
     // (5, mailbox): fraud-report mailbox
     // (6, ledger): employer PPE ledger
     // (7, scans): scans, clone detection, alerts
