@@ -132,6 +132,7 @@ impl Config {
             store,
             app::AppConfig {
                 public_base_url: base.trim_end_matches('/').to_string(),
+                ..app::AppConfig::default()
             },
         ))
     }
