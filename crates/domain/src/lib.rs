@@ -12,6 +12,7 @@ pub mod lifecycle;
 pub mod log_entry;
 pub mod org;
 pub mod product;
+pub mod scan;
 pub mod serial;
 pub mod verify;
 
