@@ -57,12 +57,15 @@ impl Clock for FixedClock {
 pub struct AppConfig {
     /// Base of the printed Digital Link URIs, e.g. `https://ppe.example.org`.
     pub public_base_url: String,
+    /// Fraud-report mailbox: retention, proof-of-work difficulty, limits.
+    pub mailbox: mailbox::MailboxConfig,
 }
 
 impl Default for AppConfig {
     fn default() -> Self {
         AppConfig {
             public_base_url: "http://127.0.0.1:8080".into(),
+            mailbox: mailbox::MailboxConfig::default(),
         }
     }
 }

@@ -64,7 +64,7 @@ pub fn router(ctx: ApiContext) -> Router {
         // .merge(log::router())
         // .merge(epcis::router())
         // .merge(draws::router())
-        // .merge(mailbox::router())
+        .merge(mailbox::router())
         // .merge(ledger::router())
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)

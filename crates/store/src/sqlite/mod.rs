@@ -22,7 +22,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     // (2, log): tamper-evident log tree, checkpoints
     // (3, epcis): capture jobs, query indexes
     (4, include_str!("../../migrations/sqlite/0004_draws.sql")),
-    // (5, mailbox): fraud-report mailbox
+    (5, include_str!("../../migrations/sqlite/0005_mailbox.sql")),
     // (6, ledger): employer PPE ledger
     // (7, scans): scans, clone detection, alerts
     // (8, web): users and sessions of the consoles
