@@ -15,7 +15,7 @@ pub mod lifecycle;
 pub mod registry;
 pub mod verify;
 // Capabilities that grow in parallel; each replaces its own placeholder line:
-// pub mod log; (tamper-evident log: sequencer, checkpoints, proofs, audit)
+pub mod log;
 // pub mod epcis; (EPCIS 2.0 capture and query, traceability)
 // pub mod draws; (double-random draws, inspection records, analytics)
 // pub mod mailbox; (fraud-report mailbox)
@@ -57,6 +57,8 @@ impl Clock for FixedClock {
 pub struct AppConfig {
     /// Base of the printed Digital Link URIs, e.g. `https://ppe.example.org`.
     pub public_base_url: String,
+    /// The tamper-evident log: origin, signing key, batching, witnesses.
+    pub log: log::LogSettings,
     /// Fraud-report mailbox: retention, proof-of-work difficulty, limits.
     pub mailbox: mailbox::MailboxConfig,
 }
@@ -65,6 +67,7 @@ impl Default for AppConfig {
     fn default() -> Self {
         AppConfig {
             public_base_url: "http://127.0.0.1:8080".into(),
+            log: log::LogSettings::default(),
             mailbox: mailbox::MailboxConfig::default(),
         }
     }
@@ -76,14 +79,18 @@ pub struct App {
     pub store: Arc<dyn Store>,
     pub config: AppConfig,
     pub clock: Arc<dyn Clock>,
+    /// The log sequencer (signing key, batching state).
+    pub log: Arc<log::Sequencer>,
 }
 
 impl App {
     pub fn new(store: Arc<dyn Store>, config: AppConfig) -> App {
+        let log = Arc::new(log::Sequencer::new(config.log.clone()));
         App {
             store,
             config,
             clock: Arc::new(SystemClock),
+            log,
         }
     }
 

@@ -30,6 +30,20 @@ struct FileConfig {
     log_format: Option<String>,
     max_body_bytes: Option<usize>,
     request_timeout_secs: Option<u64>,
+    log_origin: Option<String>,
+    log_signing_key_file: Option<PathBuf>,
+    log_interval_ms: Option<u64>,
+    log_batch: Option<u64>,
+    #[serde(default)]
+    log_witness: Vec<WitnessEntry>,
+}
+
+/// `[[log_witness]] url = "…" key = "name+id+base64"`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WitnessEntry {
+    pub url: String,
+    pub key: String,
 }
 
 #[derive(Debug, Clone)]
@@ -44,6 +58,12 @@ pub struct Config {
     pub request_timeout_secs: u64,
     /// Whether the data directory was chosen explicitly (flag, env or file).
     pub data_dir_explicit: bool,
+    /// The tamper-evident log (see crate `app::log`).
+    pub log_origin: String,
+    pub log_signing_key_file: Option<PathBuf>,
+    pub log_interval_ms: u64,
+    pub log_batch: u64,
+    pub log_witnesses: Vec<WitnessEntry>,
 }
 
 fn env(name: &str) -> Option<String> {
@@ -110,6 +130,20 @@ impl Config {
                     .context("PPETRACE_REQUEST_TIMEOUT_SECS must be a number")?,
                 None => file.request_timeout_secs.unwrap_or(30),
             },
+            log_origin: env("PPETRACE_LOG_ORIGIN")
+                .or(file.log_origin)
+                .unwrap_or_else(|| app::log::DEFAULT_ORIGIN.into()),
+            log_signing_key_file: env("PPETRACE_LOG_KEY_FILE")
+                .map(PathBuf::from)
+                .or(file.log_signing_key_file),
+            log_interval_ms: match env("PPETRACE_LOG_INTERVAL_MS") {
+                Some(v) => v
+                    .parse()
+                    .context("PPETRACE_LOG_INTERVAL_MS must be a number")?,
+                None => file.log_interval_ms.unwrap_or(500),
+            },
+            log_batch: file.log_batch.unwrap_or(4096).max(1),
+            log_witnesses: file.log_witness,
         })
     }
 
@@ -128,12 +162,78 @@ impl Config {
             .public_base_url
             .clone()
             .unwrap_or_else(|| format!("http://{}", self.addr));
-        Ok(app::App::new(
+        let log = app::log::LogSettings {
+            origin: self.log_origin.clone(),
+            signing_key: Some(self.log_signing_key()?),
+            interval: std::time::Duration::from_millis(self.log_interval_ms.max(1)),
+            batch: self.log_batch,
+            witnesses: self
+                .log_witnesses
+                .iter()
+                .map(|w| app::log::WitnessConfig {
+                    url: w.url.clone(),
+                    key: w.key.clone(),
+                })
+                .collect(),
+        };
+        let app = app::App::new(
             store,
             app::AppConfig {
                 public_base_url: base.trim_end_matches('/').to_string(),
+                log,
                 ..app::AppConfig::default()
             },
-        ))
+        );
+        app.log
+            .check()
+            .map_err(|e| anyhow::anyhow!("tamper-evident log configuration: {e}"))?;
+        Ok(app)
     }
+
+    /// The log's signer key: from `log_signing_key_file`, or generated once
+    /// into `<data_dir>/log-signing.key` (mode 0600) and reused.
+    pub fn log_signing_key(&self) -> anyhow::Result<String> {
+        if let Some(path) = &self.log_signing_key_file {
+            let k = std::fs::read_to_string(path)
+                .with_context(|| format!("reading log signing key {}", path.display()))?;
+            return Ok(k.trim().to_string());
+        }
+        let path = self.data_dir.join("log-signing.key");
+        if path.exists() {
+            let k = std::fs::read_to_string(&path)
+                .with_context(|| format!("reading log signing key {}", path.display()))?;
+            return Ok(k.trim().to_string());
+        }
+        if self.database_url.as_deref().is_some_and(|u| u.starts_with("postgres")) {
+            tracing::warn!(
+                path = %path.display(),
+                "no log_signing_key_file configured: generating one in the data directory; \
+                 every API node of a PostgreSQL deployment must share the same key"
+            );
+        }
+        std::fs::create_dir_all(&self.data_dir)
+            .with_context(|| format!("creating {}", self.data_dir.display()))?;
+        let key = app::log::generate_signing_key(&self.log_origin)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        write_secret(&path, &key)?;
+        Ok(key)
+    }
+}
+
+/// Writes a secret file readable only by its owner, never overwriting.
+fn write_secret(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts
+        .open(path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    f.write_all(format!("{text}\n").as_bytes())
+        .and_then(|()| f.sync_all())
+        .with_context(|| format!("writing {}", path.display()))
 }

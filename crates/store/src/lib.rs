@@ -11,6 +11,7 @@
 
 pub mod draws;
 pub mod ledger;
+pub mod log;
 pub mod mailbox;
 pub mod model;
 pub mod scans;
@@ -22,6 +23,7 @@ use domain::log_entry::LogEntry;
 
 pub use draws::DrawStore;
 pub use ledger::LedgerStore;
+pub use log::{LogStore, StoredCheckpoint};
 pub use mailbox::MailboxStore;
 pub use model::*;
 pub use scans::ScanStore;
@@ -125,12 +127,6 @@ pub trait EventStore: Send + Sync {
     async fn event_count(&self) -> Result<u64>;
 }
 
-/// The tamper-evident log's entries.
-#[async_trait]
-pub trait LogStore: Send + Sync {
-    async fn log_size(&self) -> Result<u64>;
-    async fn log_entries(&self, from: u64, to: u64) -> Result<Vec<Vec<u8>>>;
-}
 
 /// Opens a store from a URL (`sqlite://PATH`, `sqlite::memory:`, `postgres://…`)
 /// and applies migrations.

@@ -162,7 +162,12 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(App) -> App) -
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     let base = format!("http://{addr}");
-    let app = adjust(App::new(store, AppConfig { public_base_url: base.clone(), ..AppConfig::default() }));
+    let log = app::log::LogSettings {
+        interval: std::time::Duration::from_secs(3600),
+        batch: u64::MAX,
+        ..Default::default()
+    };
+    let app = adjust(App::new(store, AppConfig { public_base_url: base.clone(), log, ..AppConfig::default() }));
     let operator = app
         .create_org(None, &app::registry::OrgInput {
             name: "operator".into(),
@@ -175,6 +180,10 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(App) -> App) -
         .await
         .expect("operator org");
     let admin_key = app.create_api_key(None, operator.id, true, "test admin").await.expect("admin key").secret;
+    // The log: sign the first checkpoint now; the background sequencer only wakes
+    // for huge batches or after an hour, so tests force steps with `app.sequence_log()`.
+    app.sequence_log().await.expect("first log checkpoint");
+    let _sequencer = app.spawn_sequencer();
     let ctx = web::ApiContext { app: app.clone(), web: Arc::new(web::WebConfig::default()) };
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(async move {

@@ -11,7 +11,7 @@ pub mod error;
 pub mod i18n;
 pub mod pages;
 pub mod resolver;
-// pub mod log; (GET /log/...: checkpoint, tiles, proofs)
+pub mod log;
 // pub mod epcis; (EPCIS 2.0 REST binding)
 // pub mod draws; (draws and inspections API)
 // pub mod mailbox; (fraud-report mailbox API and pages)
@@ -61,7 +61,7 @@ pub fn router(ctx: ApiContext) -> Router {
         .merge(api::router())
         .merge(resolver::router())
         .merge(pages::router())
-        // .merge(log::router())
+        .merge(log::router())
         // .merge(epcis::router())
         // .merge(draws::router())
         .merge(mailbox::router())

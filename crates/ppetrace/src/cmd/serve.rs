@@ -49,6 +49,7 @@ pub async fn run(mut cfg: Config, args: ServeArgs) -> anyhow::Result<()> {
         cfg.public_base_url = Some(format!("http://{local}"));
     }
     let app = cfg.open_app().await?;
+    let _sequencer = app.spawn_sequencer();
     if args.demo {
         let info = app.seed_demo().await.context("seeding the demo data")?;
         println!("data-dir: {}", cfg.data_dir.display());

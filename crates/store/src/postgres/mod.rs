@@ -17,7 +17,7 @@ use crate::{
 /// Versioned migrations, applied in order at start. One line per migration.
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/postgres/0001_init.sql")),
-    // (2, log): tamper-evident log tree, checkpoints
+    (2, include_str!("../../migrations/postgres/0002_log.sql")),
     // (3, epcis): capture jobs, query indexes
     (4, include_str!("../../migrations/postgres/0004_draws.sql")),
     (5, include_str!("../../migrations/postgres/0005_mailbox.sql")),
@@ -55,14 +55,19 @@ fn pool_err(e: deadpool_postgres::PoolError) -> StoreError {
     StoreError::Db(format!("connection pool: {e}"))
 }
 
+/// Appends a log entry inside the caller's transaction. The advisory lock is held
+/// until commit, so leaf indexes (`seq`) become visible in order and without gaps;
+/// the sequencer later adds them to the Merkle tree (see `postgres/log.rs`).
 async fn append_log(tx: &Transaction<'_>, entry: &LogEntry) -> Result<()> {
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOG_LOCK])
         .await
         .map_err(db_err)?;
+    let body = entry.to_bytes();
+    let digest = domain::log_entry::sha256(&body).to_vec();
     tx.execute(
-        "INSERT INTO log_entries (seq, body, created_at)
-         VALUES ((SELECT COALESCE(MAX(seq) + 1, 0) FROM log_entries), $1, $2)",
-        &[&entry.to_bytes(), &entry.time],
+        "INSERT INTO log_entries (seq, body, created_at, entry_sha256)
+         VALUES ((SELECT COALESCE(MAX(seq) + 1, 0) FROM log_entries), $1, $2, $3)",
+        &[&body, &entry.time, &digest],
     )
     .await
     .map_err(db_err)?;

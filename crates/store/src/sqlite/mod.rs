@@ -19,7 +19,7 @@ use crate::{
 /// Versioned migrations, applied in order at start. One line per migration.
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/sqlite/0001_init.sql")),
-    // (2, log): tamper-evident log tree, checkpoints
+    (2, include_str!("../../migrations/sqlite/0002_log.sql")),
     // (3, epcis): capture jobs, query indexes
     (4, include_str!("../../migrations/sqlite/0004_draws.sql")),
     (5, include_str!("../../migrations/sqlite/0005_mailbox.sql")),
@@ -112,12 +112,17 @@ fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// Appends a log entry inside the caller's write transaction. Its leaf index is
+/// `seq`, fixed at commit (SQLite has one writer, so `MAX(seq) + 1` is gap-free);
+/// the sequencer later adds it to the Merkle tree (see `sqlite/log.rs`).
 fn append_log(conn: &Connection, entry: &LogEntry) -> rusqlite::Result<()> {
-    conn.execute(
-        "INSERT INTO log_entries (seq, body, created_at)
-         VALUES ((SELECT COALESCE(MAX(seq) + 1, 0) FROM log_entries), ?1, ?2)",
-        params![entry.to_bytes(), ts(&entry.time)],
-    )?;
+    let body = entry.to_bytes();
+    let digest = domain::log_entry::sha256(&body);
+    conn.prepare_cached(
+        "INSERT INTO log_entries (seq, body, created_at, entry_sha256)
+         VALUES ((SELECT COALESCE(MAX(seq) + 1, 0) FROM log_entries), ?1, ?2, ?3)",
+    )?
+    .execute(params![body, ts(&entry.time), &digest[..]])?;
     Ok(())
 }
 

@@ -1,0 +1,735 @@
+//! The tamper-evident log (product brief C6): sequencing, signed checkpoints,
+//! tiles, proofs, receipts and witnesses.
+//!
+//! **Acknowledgement semantics.** Every write transaction appends its log entry
+//! (`store::…::append_log`) in the same database transaction as the record, so
+//! when a client gets its 2xx the entry is durable and its leaf index (`seq`) is
+//! fixed. The [`Sequencer`] then integrates committed entries into the Merkle
+//! tree in batches (every [`LogSettings::interval`] or
+//! [`LogSettings::batch`] entries, whichever comes first): it computes the new
+//! stored hashes incrementally from the tree's right edge (`CompactRange`),
+//! signs a C2SP checkpoint and commits hashes and checkpoint in one transaction.
+//! An entry is therefore covered by a signed checkpoint within one interval of
+//! its acknowledgement; a receipt (`GET /log/receipt/…`) is upgraded to an
+//! inclusion proof from then on.
+//!
+//! **Crashes.** Entries are never rewritten and the tree only grows through
+//! [`store::LogStore::integrate`], which refuses to integrate unless the
+//! stored tree is exactly the size the sequencer started from. After a crash
+//! the sequencer reloads the right edge from the stored hashes, checks it
+//! against the last signed root, and continues: every new checkpoint extends
+//! every earlier one.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use signed_note::{Note, Signature, Signer, Verifier};
+use store::{Store, StoredCheckpoint};
+use tlog::{Checkpoint, CompactRange, Hash, HashReader};
+
+use crate::{AppError, Result};
+
+/// Default origin line of the log's checkpoints.
+pub const DEFAULT_ORIGIN: &str = "ppetrace.local/log";
+
+/// A witness the log submits its checkpoints to (C2SP `tlog-witness`).
+#[derive(Debug, Clone)]
+pub struct WitnessConfig {
+    /// Submission prefix; the log POSTs to `<url>/add-checkpoint`.
+    pub url: String,
+    /// The witness's verifier key (`name+id+base64`, cosignature/v1 or Ed25519).
+    pub key: String,
+}
+
+/// Log settings, part of [`crate::AppConfig`].
+#[derive(Debug, Clone)]
+pub struct LogSettings {
+    /// Origin line of checkpoints (the log's identity).
+    pub origin: String,
+    /// Signer key `PRIVATE+KEY+…`; `None` generates a throw-away key (tests only:
+    /// the CLI always passes one, loaded from a file).
+    pub signing_key: Option<String>,
+    /// Integrate at least this often when entries are pending.
+    pub interval: Duration,
+    /// …or as soon as this many entries are pending. Also the largest batch.
+    pub batch: u64,
+    pub witnesses: Vec<WitnessConfig>,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        LogSettings {
+            origin: DEFAULT_ORIGIN.into(),
+            signing_key: None,
+            interval: Duration::from_millis(500),
+            batch: 4096,
+            witnesses: Vec::new(),
+        }
+    }
+}
+
+/// Generates a new signer key string for `origin`.
+pub fn generate_signing_key(origin: &str) -> Result<String> {
+    let seed: [u8; 32] = rand::random();
+    let s = Signer::from_seed(origin, &seed)
+        .map_err(|e| AppError::invalid("log_origin", format!("not a valid key name: {e}")))?;
+    Ok(s.to_secret_key_string())
+}
+
+struct Witness {
+    url: String,
+    verifier: Verifier,
+}
+
+#[derive(Default)]
+struct SeqState {
+    /// Right edge of the stored tree, if loaded.
+    range: Option<CompactRange>,
+    /// Last size each witness is known to have.
+    witness_sizes: Vec<u64>,
+}
+
+/// The log service: owns the signing key and the sequencing state.
+pub struct Sequencer {
+    origin: String,
+    signer: std::result::Result<Signer, String>,
+    witnesses: std::result::Result<Vec<Witness>, String>,
+    settings: LogSettings,
+    state: tokio::sync::Mutex<SeqState>,
+    http: reqwest::Client,
+}
+
+impl std::fmt::Debug for Sequencer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sequencer")
+            .field("origin", &self.origin)
+            .finish_non_exhaustive()
+    }
+}
+
+fn internal(e: impl std::fmt::Display) -> AppError {
+    AppError::Internal(e.to_string())
+}
+
+/// Records the indexes a tlog function asks for (first pass).
+struct Recorder(RefCell<Vec<u64>>);
+impl HashReader for Recorder {
+    fn read_hashes(&self, indexes: &[u64]) -> std::result::Result<Vec<Hash>, tlog::Error> {
+        self.0.borrow_mut().extend_from_slice(indexes);
+        Ok(vec![Hash([0; 32]); indexes.len()])
+    }
+}
+
+struct MapReader(HashMap<u64, Hash>);
+impl HashReader for MapReader {
+    fn read_hashes(&self, indexes: &[u64]) -> std::result::Result<Vec<Hash>, tlog::Error> {
+        indexes
+            .iter()
+            .map(|i| self.0.get(i).copied().ok_or(tlog::Error::HashNotFound(*i)))
+            .collect()
+    }
+}
+
+/// Runs a synchronous tlog computation over the stored hashes. The indexes a
+/// tlog function reads depend only on sizes, so a first pass records them, one
+/// query fetches them, and a second pass computes.
+pub async fn with_stored_hashes<T>(
+    store: &dyn Store,
+    f: impl Fn(&dyn HashReader) -> std::result::Result<T, tlog::Error>,
+) -> Result<T> {
+    let wanted = {
+        let rec = Recorder(RefCell::new(Vec::new()));
+        f(&rec).map_err(map_tlog)?;
+        rec.0.into_inner()
+    };
+    let mut unique = wanted.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    let hashes = store.log_hashes(&unique).await?;
+    let map = MapReader(
+        unique
+            .into_iter()
+            .zip(hashes.into_iter().map(Hash))
+            .collect(),
+    );
+    f(&map).map_err(map_tlog)
+}
+
+fn map_tlog(e: tlog::Error) -> AppError {
+    match e {
+        tlog::Error::IndexOutOfRange { .. } | tlog::Error::InvalidSizes { .. } => {
+            AppError::invalid("size", e.to_string())
+        }
+        other => AppError::Internal(format!("log tree: {other}")),
+    }
+}
+
+/// A leaf's inclusion proof against the tree of `size` leaves.
+#[derive(Debug, Clone, Serialize)]
+pub struct InclusionProof {
+    pub index: u64,
+    pub size: u64,
+    /// RFC 9162 leaf hash, base64.
+    pub leaf_hash: String,
+    /// Root of the tree of `size` leaves, base64.
+    pub root: String,
+    /// Audit path, bottom-up, base64.
+    pub proof: Vec<String>,
+    /// The signed checkpoint of `size`, when one was signed at that size.
+    pub checkpoint: Option<String>,
+}
+
+/// A consistency proof between two tree sizes.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConsistencyProof {
+    pub old: u64,
+    pub new: u64,
+    pub old_root: String,
+    pub new_root: String,
+    pub proof: Vec<String>,
+    pub new_checkpoint: Option<String>,
+}
+
+/// What a writer gets back for its entry.
+#[derive(Debug, Clone, Serialize)]
+pub struct Receipt {
+    pub index: u64,
+    /// `sequenced` (with `inclusion`) or `pending`.
+    pub status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inclusion: Option<InclusionProof>,
+}
+
+fn b64(h: &Hash) -> String {
+    h.to_base64()
+}
+
+fn note_text(cp: &StoredCheckpoint) -> Option<String> {
+    String::from_utf8(cp.note.clone()).ok()
+}
+
+impl Sequencer {
+    pub fn new(settings: LogSettings) -> Sequencer {
+        let origin = settings.origin.clone();
+        let signer = match &settings.signing_key {
+            Some(k) => Signer::from_str(k.trim()).map_err(|e| format!("log signing key: {e}")),
+            None => generate_signing_key(&origin)
+                .map_err(|e| e.to_string())
+                .and_then(|k| Signer::from_str(&k).map_err(|e| e.to_string())),
+        };
+        let witnesses = settings
+            .witnesses
+            .iter()
+            .map(|w| {
+                Verifier::from_str(w.key.trim())
+                    .map(|verifier| Witness {
+                        url: w.url.trim_end_matches('/').to_string(),
+                        verifier,
+                    })
+                    .map_err(|e| format!("witness key for {}: {e}", w.url))
+            })
+            .collect::<std::result::Result<Vec<_>, _>>();
+        let n = settings.witnesses.len();
+        Sequencer {
+            origin,
+            signer,
+            witnesses,
+            settings,
+            state: tokio::sync::Mutex::new(SeqState {
+                range: None,
+                witness_sizes: vec![0; n],
+            }),
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(10))
+                .build()
+                .unwrap_or_default(),
+        }
+    }
+
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    pub fn settings(&self) -> &LogSettings {
+        &self.settings
+    }
+
+    fn signer(&self) -> Result<&Signer> {
+        self.signer
+            .as_ref()
+            .map_err(|e| AppError::Internal(e.clone()))
+    }
+
+    /// The log's verifier key, `name+id+base64`.
+    pub fn verifier_key(&self) -> Result<String> {
+        Ok(self.signer()?.verifier().to_key_string())
+    }
+
+    /// Checks the configuration (key and witness keys parse).
+    pub fn check(&self) -> Result<()> {
+        self.signer()?;
+        self.witnesses
+            .as_ref()
+            .map(|_| ())
+            .map_err(|e| AppError::Internal(e.clone()))
+    }
+
+    /// One sequencing step: integrates up to `batch` committed entries (or
+    /// signs the empty tree's checkpoint on a fresh log), then submits the new
+    /// checkpoint to the witnesses. Returns the new checkpoint, or `None` if
+    /// nothing was pending.
+    pub async fn step(
+        &self,
+        store: &dyn Store,
+        now: DateTime<Utc>,
+    ) -> Result<Option<StoredCheckpoint>> {
+        let mut st = self.state.lock().await;
+        let latest = store.latest_checkpoint().await?;
+        let tree = latest.as_ref().map_or(0, |c| c.size);
+        let entries = store.log_size().await?;
+        if latest.is_some() && entries <= tree {
+            return Ok(None);
+        }
+        let range = match st.range.take() {
+            Some(r) if r.size() == tree => r,
+            _ => {
+                let r = with_stored_hashes(store, |h| CompactRange::from_reader(tree, h)).await?;
+                if let Some(l) = &latest {
+                    if r.root().0 != l.root {
+                        return Err(AppError::Internal(format!(
+                            "stored log tree of {tree} leaves does not match its signed root; refusing to sign"
+                        )));
+                    }
+                }
+                r
+            }
+        };
+        let end = entries.min(tree.saturating_add(self.settings.batch.max(1)));
+        let bodies = store.log_entries(tree, end).await?;
+        if bodies.len() as u64 != end - tree {
+            st.range = Some(range);
+            return Err(AppError::Internal(format!(
+                "log entries {tree}..{end}: got {} rows",
+                bodies.len()
+            )));
+        }
+        let mut next = range.clone();
+        let mut hashes = Vec::with_capacity(bodies.len() * 2);
+        for b in &bodies {
+            hashes.extend(
+                next.append(tlog::leaf_hash(b))
+                    .map_err(map_tlog)?
+                    .into_iter()
+                    .map(|h| h.0),
+            );
+        }
+        let root = next.root();
+        let cp = Checkpoint::new(&self.origin, end, root).map_err(map_tlog)?;
+        let note = cp.sign(self.signer()?).map_err(map_tlog)?;
+        let stored = StoredCheckpoint {
+            size: end,
+            root: root.0,
+            note: note.to_bytes().map_err(internal)?,
+            created_at: now,
+        };
+        let first = tlog::stored_hash_count(tree).map_err(map_tlog)?;
+        match store.integrate(tree, first, &hashes, &stored).await {
+            Ok(()) => st.range = Some(next),
+            Err(e) => {
+                // Someone else (another node) integrated; reload next time.
+                st.range = None;
+                return Err(e.into());
+            }
+        }
+        let stored = self.witness(store, &mut st, stored).await;
+        Ok(Some(stored))
+    }
+
+    /// Integrates until nothing is pending (tests and benchmarks).
+    pub async fn step_all(
+        &self,
+        store: &dyn Store,
+        now: DateTime<Utc>,
+    ) -> Result<Option<StoredCheckpoint>> {
+        let mut last = None;
+        while let Some(cp) = self.step(store, now).await? {
+            last = Some(cp);
+        }
+        Ok(last)
+    }
+
+    /// Entries committed but not yet in the tree (from the cached state).
+    async fn pending(&self, store: &dyn Store) -> Result<u64> {
+        let tree = match self.state.lock().await.range.as_ref() {
+            Some(r) => r.size(),
+            None => store.latest_checkpoint().await?.map_or(0, |c| c.size),
+        };
+        Ok(store.log_size().await?.saturating_sub(tree))
+    }
+
+    /// Submits a new checkpoint to every witness and stores the cosigned note.
+    /// A witness that fails is logged and skipped: the log keeps going.
+    async fn witness(
+        &self,
+        store: &dyn Store,
+        st: &mut SeqState,
+        stored: StoredCheckpoint,
+    ) -> StoredCheckpoint {
+        let Ok(witnesses) = &self.witnesses else {
+            return stored;
+        };
+        if witnesses.is_empty() {
+            return stored;
+        }
+        let Ok(mut note) = Note::parse(&stored.note) else {
+            return stored;
+        };
+        let mut added = false;
+        for (i, w) in witnesses.iter().enumerate() {
+            let known = st.witness_sizes.get(i).copied().unwrap_or(0);
+            match self.submit(store, w, known, &stored).await {
+                Ok((size, sigs)) => {
+                    if let Some(s) = st.witness_sizes.get_mut(i) {
+                        *s = size;
+                    }
+                    for sig in sigs {
+                        let mut trial = note.clone();
+                        if trial.add_signature(sig).is_ok()
+                            && trial.verify(std::slice::from_ref(&w.verifier)).is_ok()
+                        {
+                            note = trial;
+                            added = true;
+                        } else {
+                            tracing::warn!(witness = %w.url, "witness returned a cosignature that does not verify");
+                        }
+                    }
+                }
+                Err(e) => tracing::warn!(witness = %w.url, error = %e, "witness did not cosign"),
+            }
+        }
+        if !added {
+            return stored;
+        }
+        let Ok(bytes) = note.to_bytes() else {
+            return stored;
+        };
+        match store.update_checkpoint_note(stored.size, &bytes).await {
+            Ok(()) => StoredCheckpoint {
+                note: bytes,
+                ..stored
+            },
+            Err(e) => {
+                tracing::warn!(error = %e, "storing cosigned checkpoint");
+                stored
+            }
+        }
+    }
+
+    /// C2SP tlog-witness `add-checkpoint`; retries once on 409 with the size
+    /// the witness reports.
+    async fn submit(
+        &self,
+        store: &dyn Store,
+        w: &Witness,
+        known: u64,
+        cp: &StoredCheckpoint,
+    ) -> std::result::Result<(u64, Vec<Signature>), String> {
+        let mut old = if known > cp.size { 0 } else { known };
+        for _attempt in 0..2 {
+            let proof = with_stored_hashes(store, |h| tlog::consistency_proof(old, cp.size, h))
+                .await
+                .map_err(|e| e.to_string())?;
+            let mut body = format!("old {old}\n");
+            for p in &proof {
+                body.push_str(&p.to_base64());
+                body.push('\n');
+            }
+            body.push('\n');
+            let mut bytes = body.into_bytes();
+            bytes.extend_from_slice(&cp.note);
+            let resp = self
+                .http
+                .post(format!("{}/add-checkpoint", w.url))
+                .body(bytes)
+                .send()
+                .await
+                .map_err(|e| e.to_string())?;
+            let status = resp.status();
+            let text = resp.text().await.map_err(|e| e.to_string())?;
+            if status.as_u16() == 409 {
+                let size: u64 = text
+                    .trim()
+                    .parse()
+                    .map_err(|_| format!("409 without a size: {text:?}"))?;
+                if size > cp.size {
+                    return Err(format!("witness has size {size}, beyond ours"));
+                }
+                old = size;
+                continue;
+            }
+            if !status.is_success() {
+                return Err(format!("status {status}: {}", text.trim()));
+            }
+            let sigs = text
+                .lines()
+                .filter(|l| !l.is_empty())
+                .map(Signature::parse_line)
+                .collect::<std::result::Result<Vec<_>, _>>()
+                .map_err(|e| format!("bad cosignature line: {e}"))?;
+            return Ok((cp.size, sigs));
+        }
+        Err("witness kept answering 409".into())
+    }
+
+    /// Runs forever: integrates pending entries every `interval`, or sooner
+    /// once `batch` entries are pending.
+    pub async fn run(self: Arc<Self>, app: crate::App) {
+        let poll = (self.settings.interval / 10)
+            .clamp(Duration::from_millis(5), Duration::from_millis(50));
+        let mut last = Instant::now();
+        // A fresh log signs its (possibly empty) first checkpoint at once.
+        let mut first = !matches!(app.store.latest_checkpoint().await, Ok(Some(_)));
+        loop {
+            let due = match self.pending(app.store.as_ref()).await {
+                Ok(p) => {
+                    first
+                        || p >= self.settings.batch
+                        || (p > 0 && last.elapsed() >= self.settings.interval)
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "log sequencer: reading the log size");
+                    false
+                }
+            };
+            if due {
+                first = false;
+                last = Instant::now();
+                if let Err(e) = self.step(app.store.as_ref(), app.clock.now()).await {
+                    tracing::warn!(error = %e, "log sequencer step failed; retrying");
+                }
+            }
+            tokio::time::sleep(poll).await;
+        }
+    }
+}
+
+/// Tree size of a tile request check: does tile (level, index, width) lie
+/// within a tree of `size` leaves?
+fn tile_within(level: u8, index: u64, width: u16, size: u64) -> bool {
+    let Some(last) = index
+        .checked_mul(256)
+        .and_then(|n| n.checked_add(u64::from(width)))
+    else {
+        return false;
+    };
+    let shift = u32::from(level) * 8;
+    if shift >= 64 {
+        return false;
+    }
+    match last.checked_shl(shift) {
+        Some(leaves) if leaves >> shift == last => leaves <= size,
+        _ => false,
+    }
+}
+
+impl crate::App {
+    /// Starts the background sequencer.
+    pub fn spawn_sequencer(&self) -> tokio::task::JoinHandle<()> {
+        let seq = self.log.clone();
+        let app = self.clone();
+        tokio::spawn(seq.run(app))
+    }
+
+    /// One sequencing step (tests force it instead of sleeping).
+    pub async fn sequence_log(&self) -> Result<Option<StoredCheckpoint>> {
+        self.log
+            .step_all(self.store.as_ref(), self.clock.now())
+            .await
+    }
+
+    /// The latest signed checkpoint.
+    pub async fn log_checkpoint(&self) -> Result<StoredCheckpoint> {
+        self.store
+            .latest_checkpoint()
+            .await?
+            .ok_or_else(|| AppError::NotFound("a signed checkpoint (the log is starting)".into()))
+    }
+
+    async fn tree_size(&self) -> Result<u64> {
+        Ok(self.store.latest_checkpoint().await?.map_or(0, |c| c.size))
+    }
+
+    /// Contents of a hash tile, `None` if beyond the current tree.
+    pub async fn log_tile(&self, tile: tlog::Tile) -> Result<Option<Vec<u8>>> {
+        let size = self.tree_size().await?;
+        if !tile_within(tile.level(), tile.index(), tile.width(), size) {
+            return Ok(None);
+        }
+        with_stored_hashes(self.store.as_ref(), |h| tlog::read_tile_data(tile, h))
+            .await
+            .map(Some)
+    }
+
+    /// An entry bundle, `None` if beyond the current tree.
+    pub async fn log_bundle(&self, bundle: tlog::Bundle) -> Result<Option<Vec<u8>>> {
+        let size = self.tree_size().await?;
+        if !tile_within(0, bundle.index(), bundle.width(), size) {
+            return Ok(None);
+        }
+        let first = bundle.index() * 256;
+        let entries = self
+            .store
+            .log_entries(first, first + u64::from(bundle.width()))
+            .await?;
+        if entries.len() != usize::from(bundle.width()) {
+            return Err(AppError::Internal("log entries missing".into()));
+        }
+        tlog::encode_entry_bundle(&entries)
+            .map(Some)
+            .map_err(map_tlog)
+    }
+
+    /// Inclusion proof of leaf `index` in the tree of `size` (default: latest).
+    pub async fn log_inclusion(&self, index: u64, size: Option<u64>) -> Result<InclusionProof> {
+        let latest = self.log_checkpoint().await?;
+        let size = size.unwrap_or(latest.size);
+        if size > latest.size {
+            return Err(AppError::invalid(
+                "size",
+                format!("the tree has {} leaves", latest.size),
+            ));
+        }
+        if index >= size {
+            return Err(AppError::invalid(
+                "index",
+                format!("index {index} is not in the tree of {size} leaves"),
+            ));
+        }
+        let (proof, root) = with_stored_hashes(self.store.as_ref(), |h| {
+            Ok((
+                tlog::inclusion_proof(size, index, h)?,
+                tlog::tree_hash(size, h)?,
+            ))
+        })
+        .await?;
+        let entry = self.store.log_entries(index, index + 1).await?;
+        let leaf = entry
+            .first()
+            .map(|e| tlog::leaf_hash(e))
+            .ok_or_else(|| AppError::Internal(format!("log entry {index} missing")))?;
+        let checkpoint = if size == latest.size {
+            note_text(&latest)
+        } else {
+            self.store
+                .checkpoint_at(size)
+                .await?
+                .as_ref()
+                .and_then(note_text)
+        };
+        Ok(InclusionProof {
+            index,
+            size,
+            leaf_hash: b64(&leaf),
+            root: b64(&root),
+            proof: proof.iter().map(b64).collect(),
+            checkpoint,
+        })
+    }
+
+    /// Consistency proof between trees of `old` and `new` leaves.
+    pub async fn log_consistency(&self, old: u64, new: u64) -> Result<ConsistencyProof> {
+        let latest = self.log_checkpoint().await?;
+        if new > latest.size {
+            return Err(AppError::invalid(
+                "new",
+                format!("the tree has {} leaves", latest.size),
+            ));
+        }
+        if old > new {
+            return Err(AppError::invalid("old", "old must not exceed new"));
+        }
+        let (proof, old_root, new_root) = with_stored_hashes(self.store.as_ref(), |h| {
+            Ok((
+                tlog::consistency_proof(old, new, h)?,
+                tlog::tree_hash(old, h)?,
+                tlog::tree_hash(new, h)?,
+            ))
+        })
+        .await?;
+        let new_checkpoint = self
+            .store
+            .checkpoint_at(new)
+            .await?
+            .as_ref()
+            .and_then(note_text);
+        Ok(ConsistencyProof {
+            old,
+            new,
+            old_root: b64(&old_root),
+            new_root: b64(&new_root),
+            proof: proof.iter().map(b64).collect(),
+            new_checkpoint,
+        })
+    }
+
+    /// The receipt of the entry whose bytes hash to `entry_sha256`.
+    pub async fn log_receipt(&self, entry_sha256: &[u8; 32]) -> Result<Receipt> {
+        let index = self
+            .store
+            .find_entry(entry_sha256)
+            .await?
+            .ok_or_else(|| AppError::NotFound("a log entry with this SHA-256".into()))?;
+        let size = self.tree_size().await?;
+        if index >= size {
+            return Ok(Receipt {
+                index,
+                status: "pending",
+                inclusion: None,
+            });
+        }
+        Ok(Receipt {
+            index,
+            status: "sequenced",
+            inclusion: Some(self.log_inclusion(index, None).await?),
+        })
+    }
+
+    /// One entry's bytes.
+    pub async fn log_entry(&self, index: u64) -> Result<Vec<u8>> {
+        self.store
+            .log_entries(index, index.saturating_add(1))
+            .await?
+            .pop()
+            .ok_or_else(|| AppError::NotFound(format!("log entry {index}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tiles_within_the_tree() {
+        assert!(tile_within(0, 0, 1, 1));
+        assert!(!tile_within(0, 0, 2, 1));
+        assert!(tile_within(0, 0, 256, 256));
+        assert!(!tile_within(0, 1, 1, 256));
+        assert!(tile_within(1, 0, 1, 256));
+        assert!(!tile_within(1, 0, 2, 511));
+        assert!(tile_within(1, 0, 2, 512));
+        assert!(!tile_within(7, u64::MAX / 256, 256, u64::MAX));
+        assert!(!tile_within(63, 1, 1, u64::MAX));
+    }
+
+    #[test]
+    fn generated_keys_parse() {
+        let k = generate_signing_key(DEFAULT_ORIGIN).expect("key");
+        let s = Signer::from_str(&k).expect("parses");
+        assert_eq!(s.name(), DEFAULT_ORIGIN);
+    }
+}
