@@ -4,6 +4,7 @@ use chrono::{TimeZone, Utc};
 use domain::log_entry::LogEntry;
 use domain::org::Role;
 use serde_json::json;
+use store::scans::{NewAlert, NewScan};
 use store::*;
 use testkit::{both_backends, fresh_store, fresh_url, with_check};
 
@@ -230,7 +231,77 @@ async fn keys_sites_and_certificates_round_trip(b: Backend) {
     assert_eq!(s.list_products(Some(org.id + 100)).await.unwrap(), vec![]);
 }
 
+fn scan(product_id: i64, serial: &str, batch_id: i64, hours: i64, place: &str) -> NewScan {
+    NewScan {
+        product_id,
+        serial: serial.into(),
+        batch_id,
+        at: t0() + chrono::Duration::hours(hours),
+        kind: store::scans::SCAN_INFORMATIONAL,
+        org_id: None,
+        step: None,
+        lat: Some(30.6),
+        lon: Some(114.3),
+        city: Some("Wuhan".into()),
+        region: None,
+        place_key: place.into(),
+    }
+}
+
+async fn scans_count_buckets_and_batch_norms(b: Backend) {
+    let (s, _g) = fresh_store(b).await;
+    let (_, product, batch) = setup_batch(s.as_ref()).await;
+    let log_before = s.log_size().await.unwrap();
+    // Code A: 3 scans in one bucket, then another day; code B: one scan.
+    let scans = vec![
+        scan(product.id, "A", batch.id, 0, "wuhan"),
+        scan(product.id, "A", batch.id, 1, "wuhan"),
+        scan(product.id, "A", batch.id, 2, "wuhan"),
+        scan(product.id, "A", batch.id, 30, "wuhan"),
+        scan(product.id, "B", batch.id, 0, "beijing"),
+    ];
+    s.record_scans(&scans).await.unwrap();
+    assert_eq!(s.code_buckets(product.id, "A").await.unwrap(), 2);
+    assert_eq!(s.code_buckets(product.id, "B").await.unwrap(), 1);
+    assert_eq!(s.batch_scan_stats(batch.id).await.unwrap(), (2, 3));
+    let recent = s.recent_scans(product.id, "A", 2).await.unwrap();
+    assert_eq!(recent.len(), 2);
+    assert!(recent[0].at > recent[1].at, "newest first");
+    assert_eq!(s.log_size().await.unwrap(), log_before, "informational scans are not log entries");
+}
+
+async fn alerts_open_once_and_follow_their_lifecycle(b: Backend) {
+    let (s, _g) = fresh_store(b).await;
+    let (org, product, batch) = setup_batch(s.as_ref()).await;
+    let a = NewAlert {
+        product_id: product.id,
+        serial: "A".into(),
+        batch_id: batch.id,
+        brand_org_id: org.id,
+        cause: "impossible_travel".into(),
+        level: "investigate".into(),
+        detail: "x".into(),
+        opened_at: t0(),
+    };
+    let first = s.open_alert(&a, &entry("alert")).await.unwrap().expect("opened");
+    assert_eq!(first.status, "open");
+    let log_after_open = s.log_size().await.unwrap();
+    assert!(s.open_alert(&a, &entry("alert")).await.unwrap().is_none(), "one open alert per code and cause");
+    assert_eq!(s.log_size().await.unwrap(), log_after_open);
+    let closed = s.update_alert(first.id, "closed", Some("counterfeit"), t0(), &entry("alert")).await.unwrap();
+    assert_eq!((closed.status.as_str(), closed.resolution.as_deref()), ("closed", Some("counterfeit")));
+    // Once closed, the same cause can open a new alert.
+    assert!(s.open_alert(&a, &entry("alert")).await.unwrap().is_some());
+    let counts = s.alert_counts(Some(org.id)).await.unwrap();
+    assert_eq!(counts.iter().map(|c| c.count).sum::<u64>(), 2);
+    assert_eq!(s.list_alerts(Some(org.id), Some("open")).await.unwrap().len(), 1);
+    assert_eq!(s.list_alerts(Some(org.id + 1), None).await.unwrap().len(), 0);
+    assert!(matches!(s.update_alert(9999, "closed", None, t0(), &entry("alert")).await, Err(StoreError::NotFound(_))));
+}
+
 both_backends!(
+    scans_count_buckets_and_batch_norms,
+    alerts_open_once_and_follow_their_lifecycle,
     migrations_are_idempotent,
     every_write_appends_one_log_entry,
     unique_constraints_are_conflicts_and_write_nothing,

@@ -1,7 +1,179 @@
 //! ScanStore for PgStore.
 
-#[allow(unused_imports)]
+use chrono::{DateTime, Utc};
+
 use super::*;
+use crate::scans::{Alert, AlertCount, NewAlert, NewScan, SCAN_INFORMATIONAL};
+
+const ALERT_COLS: &str = "id, product_id, serial, batch_id, brand_org_id, cause, level, status, resolution, detail, opened_at, updated_at";
+
+fn alert_row(r: &Row) -> Result<Alert> {
+    Ok(Alert {
+        id: r.get(0),
+        product_id: r.get(1),
+        serial: r.get(2),
+        batch_id: r.get(3),
+        brand_org_id: r.get(4),
+        cause: r.get(5),
+        level: r.get(6),
+        status: r.get(7),
+        resolution: r.get(8),
+        detail: r.get(9),
+        opened_at: r.get(10),
+        updated_at: r.get(11),
+    })
+}
+
+fn scan_row(r: &Row) -> Result<NewScan> {
+    Ok(NewScan {
+        product_id: r.get(0),
+        serial: r.get(1),
+        batch_id: r.get(2),
+        at: r.get(3),
+        kind: r.get(4),
+        org_id: r.get(5),
+        step: r.get(6),
+        lat: r.get(7),
+        lon: r.get(8),
+        city: r.get(9),
+        region: r.get(10),
+        place_key: String::new(),
+    })
+}
 
 #[async_trait]
-impl crate::ScanStore for PgStore {}
+impl crate::ScanStore for PgStore {
+    async fn record_scans(&self, scans: &[NewScan]) -> Result<()> {
+        let mut client = self.pool.get().await.map_err(pool_err)?;
+        let tx = client.transaction().await.map_err(db_err)?;
+        let ins = tx
+            .prepare_cached(
+                "INSERT INTO scans (product_id, serial, batch_id, at, kind, org_id, step, lat, lon, city, region)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            )
+            .await
+            .map_err(db_err)?;
+        let bucket = tx
+            .prepare_cached(
+                "INSERT INTO scan_buckets (product_id, serial, day, place) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+            )
+            .await
+            .map_err(db_err)?;
+        let first = tx
+            .prepare_cached("SELECT COUNT(*) FROM scan_buckets WHERE product_id = $1 AND serial = $2")
+            .await
+            .map_err(db_err)?;
+        let stats = tx
+            .prepare_cached(
+                "INSERT INTO batch_scan_stats (batch_id, items, buckets) VALUES ($1, $2, 1)
+                 ON CONFLICT (batch_id) DO UPDATE SET items = batch_scan_stats.items + $2, buckets = batch_scan_stats.buckets + 1",
+            )
+            .await
+            .map_err(db_err)?;
+        for s in scans {
+            tx.execute(&ins, &[&s.product_id, &s.serial, &s.batch_id, &s.at, &s.kind, &s.org_id, &s.step, &s.lat, &s.lon, &s.city, &s.region])
+                .await
+                .map_err(db_err)?;
+            if s.kind == SCAN_INFORMATIONAL {
+                let day = s.at.date_naive();
+                if tx.execute(&bucket, &[&s.product_id, &s.serial, &day, &s.place_key]).await.map_err(db_err)? == 1 {
+                    let n: i64 = tx.query_one(&first, &[&s.product_id, &s.serial]).await.map_err(db_err)?.get(0);
+                    tx.execute(&stats, &[&s.batch_id, &i64::from(n == 1)]).await.map_err(db_err)?;
+                }
+            }
+        }
+        tx.commit().await.map_err(db_err)
+    }
+
+    async fn recent_scans(&self, product_id: i64, serial: &str, limit: u32) -> Result<Vec<NewScan>> {
+        let client = self.pool.get().await.map_err(pool_err)?;
+        let st = client
+            .prepare_cached(
+                "SELECT product_id, serial, batch_id, at, kind, org_id, step, lat, lon, city, region
+                 FROM scans WHERE product_id = $1 AND serial = $2 ORDER BY at DESC, id DESC LIMIT $3",
+            )
+            .await
+            .map_err(db_err)?;
+        client.query(&st, &[&product_id, &serial, &i64::from(limit)]).await.map_err(db_err)?.iter().map(scan_row).collect()
+    }
+
+    async fn code_buckets(&self, product_id: i64, serial: &str) -> Result<u64> {
+        self.count("SELECT COUNT(*) FROM scan_buckets WHERE product_id = $1 AND serial = $2", &[&product_id, &serial]).await
+    }
+
+    async fn batch_scan_stats(&self, batch_id: i64) -> Result<(u64, u64)> {
+        let client = self.pool.get().await.map_err(pool_err)?;
+        let row = client
+            .query_opt("SELECT items, buckets FROM batch_scan_stats WHERE batch_id = $1", &[&batch_id])
+            .await
+            .map_err(db_err)?;
+        Ok(row.map_or((0, 0), |r| (r.get::<_, i64>(0).max(0) as u64, r.get::<_, i64>(1).max(0) as u64)))
+    }
+
+    async fn open_alert(&self, a: &NewAlert, log: &LogEntry) -> Result<Option<Alert>> {
+        let mut client = self.pool.get().await.map_err(pool_err)?;
+        let tx = client.transaction().await.map_err(db_err)?;
+        let row = tx
+            .query_opt(
+                &format!(
+                    "INSERT INTO alerts (product_id, serial, batch_id, brand_org_id, cause, level, status, detail, opened_at, updated_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8, $8)
+                     ON CONFLICT (product_id, serial, cause) WHERE status <> 'closed' DO NOTHING
+                     RETURNING {ALERT_COLS}"
+                ),
+                &[&a.product_id, &a.serial, &a.batch_id, &a.brand_org_id, &a.cause, &a.level, &a.detail, &a.opened_at],
+            )
+            .await
+            .map_err(db_err)?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let alert = alert_row(&row)?;
+        append_log(&tx, log).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(Some(alert))
+    }
+
+    async fn get_alert(&self, id: i64) -> Result<Option<Alert>> {
+        self.one(&format!("SELECT {ALERT_COLS} FROM alerts WHERE id = $1"), &[&id], alert_row).await
+    }
+
+    async fn list_alerts(&self, brand_org_id: Option<i64>, status: Option<&str>) -> Result<Vec<Alert>> {
+        self.many(
+            &format!(
+                "SELECT {ALERT_COLS} FROM alerts WHERE ($1::BIGINT IS NULL OR brand_org_id = $1) AND ($2::TEXT IS NULL OR status = $2)
+                 ORDER BY id DESC LIMIT 1000"
+            ),
+            &[&brand_org_id, &status],
+            alert_row,
+        )
+        .await
+    }
+
+    async fn update_alert(&self, id: i64, status: &str, resolution: Option<&str>, at: DateTime<Utc>, log: &LogEntry) -> Result<Alert> {
+        let mut client = self.pool.get().await.map_err(pool_err)?;
+        let tx = client.transaction().await.map_err(db_err)?;
+        let row = tx
+            .query_opt(
+                &format!("UPDATE alerts SET status = $2, resolution = $3, updated_at = $4 WHERE id = $1 RETURNING {ALERT_COLS}"),
+                &[&id, &status, &resolution, &at],
+            )
+            .await
+            .map_err(db_err)?
+            .ok_or_else(|| StoreError::NotFound(format!("alert {id}")))?;
+        let alert = alert_row(&row)?;
+        append_log(&tx, log).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(alert)
+    }
+
+    async fn alert_counts(&self, brand_org_id: Option<i64>) -> Result<Vec<AlertCount>> {
+        self.many(
+            "SELECT cause, status, resolution, COUNT(*) FROM alerts WHERE ($1::BIGINT IS NULL OR brand_org_id = $1)
+             GROUP BY cause, status, resolution ORDER BY cause, status, resolution",
+            &[&brand_org_id],
+            |r| Ok(AlertCount { cause: r.get(0), status: r.get(1), resolution: r.get(2), count: r.get::<_, i64>(3).max(0) as u64 }),
+        )
+        .await
+    }
+}

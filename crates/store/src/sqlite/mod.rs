@@ -24,7 +24,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (4, include_str!("../../migrations/sqlite/0004_draws.sql")),
     (5, include_str!("../../migrations/sqlite/0005_mailbox.sql")),
     // (6, ledger): employer PPE ledger
-    // (7, scans): scans, clone detection, alerts
+    (7, include_str!("../../migrations/sqlite/0007_scans.sql")),
     // (8, web): users and sessions of the consoles
 ];
 const MAX_IDLE_READERS: usize = 8;

@@ -1,7 +1,202 @@
 //! ScanStore for SqliteStore.
 
-#[allow(unused_imports)]
 use super::*;
+use crate::scans::{Alert, AlertCount, NewAlert, NewScan, SCAN_INFORMATIONAL};
+
+const ALERT_COLS: &str = "id, product_id, serial, batch_id, brand_org_id, cause, level, status, resolution, detail, opened_at, updated_at";
+
+fn alert_row(r: &Row<'_>) -> rusqlite::Result<Alert> {
+    Ok(Alert {
+        id: r.get(0)?,
+        product_id: r.get(1)?,
+        serial: r.get(2)?,
+        batch_id: r.get(3)?,
+        brand_org_id: r.get(4)?,
+        cause: r.get(5)?,
+        level: r.get(6)?,
+        status: r.get(7)?,
+        resolution: r.get(8)?,
+        detail: r.get(9)?,
+        opened_at: parse_ts(r.get(10)?)?,
+        updated_at: parse_ts(r.get(11)?)?,
+    })
+}
 
 #[async_trait]
-impl crate::ScanStore for SqliteStore {}
+impl crate::ScanStore for SqliteStore {
+    async fn record_scans(&self, scans: &[NewScan]) -> Result<()> {
+        let scans = scans.to_vec();
+        self.write(move |tx| {
+            let mut ins = tx
+                .prepare_cached(
+                    "INSERT INTO scans (product_id, serial, batch_id, at, kind, org_id, step, lat, lon, city, region)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                )
+                .map_err(db_err)?;
+            let mut bucket = tx
+                .prepare_cached("INSERT OR IGNORE INTO scan_buckets (product_id, serial, day, place) VALUES (?1, ?2, ?3, ?4)")
+                .map_err(db_err)?;
+            let mut first = tx
+                .prepare_cached("SELECT COUNT(*) FROM scan_buckets WHERE product_id = ?1 AND serial = ?2")
+                .map_err(db_err)?;
+            let mut stats = tx
+                .prepare_cached(
+                    "INSERT INTO batch_scan_stats (batch_id, items, buckets) VALUES (?1, ?2, 1)
+                     ON CONFLICT(batch_id) DO UPDATE SET items = items + ?2, buckets = buckets + 1",
+                )
+                .map_err(db_err)?;
+            for s in &scans {
+                ins.execute(params![s.product_id, s.serial, s.batch_id, ts(&s.at), s.kind, s.org_id, s.step, s.lat, s.lon, s.city, s.region])
+                    .map_err(db_err)?;
+                if s.kind == SCAN_INFORMATIONAL {
+                    let day = s.at.date_naive().format("%Y-%m-%d").to_string();
+                    if bucket.execute(params![s.product_id, s.serial, day, s.place_key]).map_err(db_err)? == 1 {
+                        let n: i64 = first.query_row(params![s.product_id, s.serial], |r| r.get(0)).map_err(db_err)?;
+                        stats.execute(params![s.batch_id, i64::from(n == 1)]).map_err(db_err)?;
+                    }
+                }
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn recent_scans(&self, product_id: i64, serial: &str, limit: u32) -> Result<Vec<NewScan>> {
+        let serial = serial.to_string();
+        self.read(move |c| {
+            let mut st = c
+                .prepare_cached(
+                    "SELECT product_id, serial, batch_id, at, kind, org_id, step, lat, lon, city, region
+                     FROM scans WHERE product_id = ?1 AND serial = ?2 ORDER BY at DESC, id DESC LIMIT ?3",
+                )
+                .map_err(db_err)?;
+            let rows = st
+                .query_map(params![product_id, serial, limit], |r| {
+                    Ok(NewScan {
+                        product_id: r.get(0)?,
+                        serial: r.get(1)?,
+                        batch_id: r.get(2)?,
+                        at: parse_ts(r.get(3)?)?,
+                        kind: r.get(4)?,
+                        org_id: r.get(5)?,
+                        step: r.get(6)?,
+                        lat: r.get(7)?,
+                        lon: r.get(8)?,
+                        city: r.get(9)?,
+                        region: r.get(10)?,
+                        place_key: String::new(),
+                    })
+                })
+                .map_err(db_err)?;
+            rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_err)
+        })
+        .await
+    }
+
+    async fn code_buckets(&self, product_id: i64, serial: &str) -> Result<u64> {
+        let serial = serial.to_string();
+        self.read(move |c| {
+            c.prepare_cached("SELECT COUNT(*) FROM scan_buckets WHERE product_id = ?1 AND serial = ?2")
+                .and_then(|mut st| st.query_row(params![product_id, serial], |r| r.get::<_, i64>(0)))
+                .map(|n| n.max(0) as u64)
+                .map_err(db_err)
+        })
+        .await
+    }
+
+    async fn batch_scan_stats(&self, batch_id: i64) -> Result<(u64, u64)> {
+        self.read(move |c| {
+            c.prepare_cached("SELECT items, buckets FROM batch_scan_stats WHERE batch_id = ?1")
+                .and_then(|mut st| {
+                    st.query_row([batch_id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))).optional()
+                })
+                .map(|o| o.map_or((0, 0), |(a, b)| (a.max(0) as u64, b.max(0) as u64)))
+                .map_err(db_err)
+        })
+        .await
+    }
+
+    async fn open_alert(&self, a: &NewAlert, log: &LogEntry) -> Result<Option<Alert>> {
+        let (a, log) = (a.clone(), log.clone());
+        self.write(move |tx| {
+            let n = tx
+                .execute(
+                    "INSERT OR IGNORE INTO alerts (product_id, serial, batch_id, brand_org_id, cause, level, status, detail, opened_at, updated_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'open', ?7, ?8, ?8)",
+                    params![a.product_id, a.serial, a.batch_id, a.brand_org_id, a.cause, a.level, a.detail, ts(&a.opened_at)],
+                )
+                .map_err(db_err)?;
+            if n == 0 {
+                return Ok(None);
+            }
+            let id = tx.last_insert_rowid();
+            let row = tx
+                .query_row(&format!("SELECT {ALERT_COLS} FROM alerts WHERE id = ?1"), [id], alert_row)
+                .map_err(db_err)?;
+            append_log(tx, &log).map_err(db_err)?;
+            Ok(Some(row))
+        })
+        .await
+    }
+
+    async fn get_alert(&self, id: i64) -> Result<Option<Alert>> {
+        self.read(move |c| {
+            c.query_row(&format!("SELECT {ALERT_COLS} FROM alerts WHERE id = ?1"), [id], alert_row)
+                .optional()
+                .map_err(db_err)
+        })
+        .await
+    }
+
+    async fn list_alerts(&self, brand_org_id: Option<i64>, status: Option<&str>) -> Result<Vec<Alert>> {
+        let status = status.map(String::from);
+        self.read(move |c| {
+            let mut st = c
+                .prepare_cached(&format!(
+                    "SELECT {ALERT_COLS} FROM alerts WHERE (?1 IS NULL OR brand_org_id = ?1) AND (?2 IS NULL OR status = ?2)
+                     ORDER BY id DESC LIMIT 1000"
+                ))
+                .map_err(db_err)?;
+            let rows = st.query_map(params![brand_org_id, status], alert_row).map_err(db_err)?;
+            rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_err)
+        })
+        .await
+    }
+
+    async fn update_alert(&self, id: i64, status: &str, resolution: Option<&str>, at: DateTime<Utc>, log: &LogEntry) -> Result<Alert> {
+        let (status, resolution, log) = (status.to_string(), resolution.map(String::from), log.clone());
+        self.write(move |tx| {
+            let n = tx
+                .execute(
+                    "UPDATE alerts SET status = ?2, resolution = ?3, updated_at = ?4 WHERE id = ?1",
+                    params![id, status, resolution, ts(&at)],
+                )
+                .map_err(db_err)?;
+            if n == 0 {
+                return Err(StoreError::NotFound(format!("alert {id}")));
+            }
+            append_log(tx, &log).map_err(db_err)?;
+            tx.query_row(&format!("SELECT {ALERT_COLS} FROM alerts WHERE id = ?1"), [id], alert_row)
+                .map_err(db_err)
+        })
+        .await
+    }
+
+    async fn alert_counts(&self, brand_org_id: Option<i64>) -> Result<Vec<AlertCount>> {
+        self.read(move |c| {
+            let mut st = c
+                .prepare_cached(
+                    "SELECT cause, status, resolution, COUNT(*) FROM alerts WHERE (?1 IS NULL OR brand_org_id = ?1)
+                     GROUP BY cause, status, resolution ORDER BY cause, status, resolution",
+                )
+                .map_err(db_err)?;
+            let rows = st
+                .query_map([brand_org_id], |r| {
+                    Ok(AlertCount { cause: r.get(0)?, status: r.get(1)?, resolution: r.get(2)?, count: r.get::<_, i64>(3)?.max(0) as u64 })
+                })
+                .map_err(db_err)?;
+            rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_err)
+        })
+        .await
+    }
+}
