@@ -337,7 +337,10 @@ impl App {
     /// A proof-of-work challenge for an API submission, with its difficulty.
     pub fn mailbox_challenge(&self) -> (String, u32) {
         let bits = self.mb().pow_bits;
-        (self.mb().guard.issue(self.clock.now().timestamp(), bits), bits)
+        (
+            self.mb().guard.issue(self.clock.now().timestamp(), bits),
+            bits,
+        )
     }
 
     /// Global submission limit; `false` means answer 429.
@@ -374,7 +377,10 @@ impl App {
                 ));
             }
             if a.name.chars().count() > 200 || a.content_type.len() > 200 {
-                return Err(AppError::invalid("attachments", "file name or type too long"));
+                return Err(AppError::invalid(
+                    "attachments",
+                    "file name or type too long",
+                ));
             }
         }
         Ok(())
@@ -404,7 +410,11 @@ impl App {
         let mut receipts = Vec::new();
         for a in atts {
             let (clean, meta) = sanitize::strip_metadata(&a.data);
-            let name = if a.name.trim().is_empty() { "attachment" } else { a.name.trim() };
+            let name = if a.name.trim().is_empty() {
+                "attachment"
+            } else {
+                a.name.trim()
+            };
             sealed.push(crypto::encrypt_to(
                 recipients,
                 &pack_attachment(name, &a.content_type, meta, &clean),
@@ -422,7 +432,12 @@ impl App {
         if let Proof::Work { challenge, nonce } = proof {
             self.mb()
                 .guard
-                .check(challenge, nonce, self.clock.now().timestamp(), self.mb().pow_bits)
+                .check(
+                    challenge,
+                    nonce,
+                    self.clock.now().timestamp(),
+                    self.mb().pow_bits,
+                )
                 .map_err(|why| AppError::invalid("pow", why))?;
         }
         let category = Category::parse(&input.category).ok_or_else(|| {
@@ -439,7 +454,10 @@ impl App {
                 || !g.bytes().all(|b| b.is_ascii_digit())
                 || !gs1::has_valid_check_digit(g)
             {
-                return Err(AppError::invalid("gtin", "not a valid GTIN (8, 12, 13 or 14 digits with its check digit)"));
+                return Err(AppError::invalid(
+                    "gtin",
+                    "not a valid GTIN (8, 12, 13 or 14 digits with its check digit)",
+                ));
             }
         }
         let organization = optional_text("organization", &input.organization, 200)?;
@@ -562,7 +580,11 @@ impl App {
                 String::from_utf8_lossy(&plain).into_owned()
             };
             messages.push(ThreadMessage {
-                from: if m.author == "reporter" { "reporter" } else { "handler" },
+                from: if m.author == "reporter" {
+                    "reporter"
+                } else {
+                    "handler"
+                },
                 kind: m.kind.clone(),
                 on: m.created_on,
                 text,
@@ -806,10 +828,18 @@ impl App {
     }
 
     /// Moves a case along the workflow.
-    pub async fn mailbox_transition(&self, actor: &Actor, id: i64, to: &str) -> Result<CaseSummary> {
+    pub async fn mailbox_transition(
+        &self,
+        actor: &Actor,
+        id: i64,
+        to: &str,
+    ) -> Result<CaseSummary> {
         let (_h, case) = self.handled_case(actor, id).await?;
         let to = CaseState::parse(to).ok_or_else(|| {
-            AppError::invalid("to", "one of acknowledged, investigating, substantiated, unsubstantiated, closed")
+            AppError::invalid(
+                "to",
+                "one of acknowledged, investigating, substantiated, unsubstantiated, closed",
+            )
         })?;
         workflow::check_transition(&facts(&case), to)
             .map_err(|e| AppError::invalid("to", e.to_string()))?;
@@ -904,7 +934,9 @@ impl App {
     pub async fn mailbox_published(&self) -> Result<Vec<PublishedCase>> {
         let mut out = Vec::new();
         for c in self.store.list_cases(None).await?.into_iter().rev() {
-            let Some(summary) = c.summary.clone() else { continue };
+            let Some(summary) = c.summary.clone() else {
+                continue;
+            };
             if c.published_on.is_none() {
                 continue;
             }
@@ -948,7 +980,9 @@ impl App {
             unsubstantiated: count(&|c| c.outcome.as_deref() == Some("unsubstantiated")),
             closed: count(&|c| c.closed_on.is_some()),
             published: count(&|c| c.published_on.is_some()),
-            overdue: count(&|c| c.purged_on.is_none() && workflow::deadlines(&facts(c), today).overdue()),
+            overdue: count(&|c| {
+                c.purged_on.is_none() && workflow::deadlines(&facts(c), today).overdue()
+            }),
             median_days_to_acknowledge: median,
         })
     }
@@ -981,7 +1015,9 @@ impl App {
         if ids.is_empty() {
             return Ok(0);
         }
-        let label = actor.map(Actor::label).unwrap_or_else(|| "operator:cli".into());
+        let label = actor
+            .map(Actor::label)
+            .unwrap_or_else(|| "operator:cli".into());
         let log = LogEntry::for_record(
             "mailbox_purge",
             self.clock.now(),

@@ -172,7 +172,12 @@ struct LangQuery {
     lang: Option<String>,
 }
 
-fn form_page_with(ctx: &ApiContext, l: Lang, status: StatusCode, error: Option<String>) -> Response {
+fn form_page_with(
+    ctx: &ApiContext,
+    l: Lang,
+    status: StatusCode,
+    error: Option<String>,
+) -> Response {
     let c = Chrome::new(l, "/mailbox", &[]);
     let cfg = &ctx.app.config.mailbox;
     render(
@@ -210,13 +215,19 @@ struct Fields {
 async fn read_multipart(mut mp: Multipart) -> Result<Fields, ApiError> {
     let mut f = Fields::default();
     let bad = |e: axum::extract::multipart::MultipartError| {
-        ApiError::bad_request("body", format!("malformed multipart body: {}", e.body_text()))
+        ApiError::bad_request(
+            "body",
+            format!("malformed multipart body: {}", e.body_text()),
+        )
     };
     while let Some(field) = mp.next_field().await.map_err(bad)? {
         let name = field.name().unwrap_or("").to_string();
         if name == "attachment" {
             let file_name = field.file_name().unwrap_or("").to_string();
-            let content_type = field.content_type().unwrap_or("application/octet-stream").to_string();
+            let content_type = field
+                .content_type()
+                .unwrap_or("application/octet-stream")
+                .to_string();
             let data = field.bytes().await.map_err(bad)?;
             if file_name.is_empty() && data.is_empty() {
                 continue; // the empty file input of a form sent without a file
@@ -248,7 +259,10 @@ async fn form_submit(State(ctx): State<ApiContext>, mp: Multipart) -> Response {
     };
     let l = lang_of(fields.text.get("lang").map(String::as_str));
     if !ctx.app.mailbox_allow_submission() {
-        let msg = l.t("The mailbox is busy. Please try again in a minute.", "举报箱繁忙，请一分钟后再试。");
+        let msg = l.t(
+            "The mailbox is busy. Please try again in a minute.",
+            "举报箱繁忙，请一分钟后再试。",
+        );
         return form_page_with(&ctx, l, StatusCode::TOO_MANY_REQUESTS, Some(msg.into()));
     }
     let input = ReportInput {
@@ -329,7 +343,10 @@ fn wrong_receipt_page(l: Lang) -> Response {
         None,
         String::new(),
         None,
-        Some(l.t("The receipt was not recognised.", "回执码无法识别。").into()),
+        Some(
+            l.t("The receipt was not recognised.", "回执码无法识别。")
+                .into(),
+        ),
     )
 }
 
@@ -342,7 +359,13 @@ async fn return_submit(State(ctx): State<ApiContext>, Form(f): Form<ReceiptForm>
             None,
             String::new(),
             None,
-            Some(l.t("Too many attempts right now. Please try again in a minute.", "当前尝试次数过多，请一分钟后再试。").into()),
+            Some(
+                l.t(
+                    "Too many attempts right now. Please try again in a minute.",
+                    "当前尝试次数过多，请一分钟后再试。",
+                )
+                .into(),
+            ),
         );
     }
     match ctx.app.mailbox_reporter_view(&f.receipt).await {
@@ -368,7 +391,13 @@ async fn return_add(State(ctx): State<ApiContext>, mp: Multipart) -> Response {
         .mailbox_reporter_add(&receipt, &text, &fields.files)
         .await;
     let (notice, error) = match added {
-        Ok(_) => (Some(l.t("Your message was added.", "您的信息已添加。").to_string()), None),
+        Ok(_) => (
+            Some(
+                l.t("Your message was added.", "您的信息已添加。")
+                    .to_string(),
+            ),
+            None,
+        ),
         Err(app::AppError::Forbidden(_)) => return wrong_receipt_page(l),
         Err(app::AppError::Invalid(d)) => (None, Some(d.to_string())),
         Err(app::AppError::Conflict(m)) => (None, Some(m)),
@@ -476,7 +505,9 @@ fn decode_attachments(list: Vec<ApiAttachment>) -> Result<Vec<AttachmentInput>, 
                 })?;
             Ok(AttachmentInput {
                 name: a.name,
-                content_type: a.content_type.unwrap_or_else(|| "application/octet-stream".into()),
+                content_type: a
+                    .content_type
+                    .unwrap_or_else(|| "application/octet-stream".into()),
                 data,
             })
         })
@@ -541,7 +572,10 @@ async fn api_add(
         return Err(too_many());
     }
     let atts = decode_attachments(b.attachments)?;
-    let r = ctx.app.mailbox_reporter_add(&b.receipt, &b.text, &atts).await?;
+    let r = ctx
+        .app
+        .mailbox_reporter_add(&b.receipt, &b.text, &atts)
+        .await?;
     Ok((StatusCode::CREATED, Json(json!({"attachments": r}))).into_response())
 }
 
@@ -627,7 +661,12 @@ async fn api_state(
     Path(id): Path<String>,
     ApiJson(b): ApiJson<StateBody>,
 ) -> Result<Response, ApiError> {
-    Ok(Json(ctx.app.mailbox_transition(&actor, case_id(&id)?, &b.to).await?).into_response())
+    Ok(Json(
+        ctx.app
+            .mailbox_transition(&actor, case_id(&id)?, &b.to)
+            .await?,
+    )
+    .into_response())
 }
 
 #[derive(Deserialize)]

@@ -121,7 +121,13 @@ impl Guard {
     }
 
     /// Checks a solved challenge; spends it. `Err` says why, in words for the client.
-    pub fn check(&self, challenge: &str, nonce: &str, now: i64, min_bits: u32) -> Result<(), &'static str> {
+    pub fn check(
+        &self,
+        challenge: &str,
+        nonce: &str,
+        now: i64,
+        min_bits: u32,
+    ) -> Result<(), &'static str> {
         let parts: Vec<&str> = challenge.split('.').collect();
         let [v, issued, bits, _rand, mac] = parts.as_slice() else {
             return Err("malformed challenge");
@@ -131,7 +137,12 @@ impl Guard {
         }
         let body = &challenge[..challenge.len() - mac.len() - 1];
         let want = self.mac(body);
-        if want.is_empty() || !bool::from(subtle::ConstantTimeEq::ct_eq(want.as_bytes(), mac.as_bytes())) {
+        if want.is_empty()
+            || !bool::from(subtle::ConstantTimeEq::ct_eq(
+                want.as_bytes(),
+                mac.as_bytes(),
+            ))
+        {
             return Err("challenge was not issued by this server");
         }
         let issued: i64 = issued.parse().map_err(|_| "malformed challenge")?;
@@ -164,12 +175,18 @@ impl Guard {
 
     /// Global limit on new reports.
     pub fn allow_submission(&self, per_minute: u32) -> bool {
-        self.submissions.lock().map(|mut b| b.take(per_minute)).unwrap_or(false)
+        self.submissions
+            .lock()
+            .map(|mut b| b.take(per_minute))
+            .unwrap_or(false)
     }
 
     /// Global limit on receipt checks (each costs an Argon2id verification too).
     pub fn allow_receipt_check(&self, per_minute: u32) -> bool {
-        self.checks.lock().map(|mut b| b.take(per_minute)).unwrap_or(false)
+        self.checks
+            .lock()
+            .map(|mut b| b.take(per_minute))
+            .unwrap_or(false)
     }
 }
 
@@ -186,7 +203,10 @@ mod tests {
         assert!(g.check(&c, &n, 1010, 8).is_err(), "replay");
         let c2 = g.issue(1000, 8);
         let n2 = solve(&c2, 8).to_string();
-        assert!(g.check(&c2, &n2, 1000 + CHALLENGE_TTL_SECS + 1, 8).is_err(), "expired");
+        assert!(
+            g.check(&c2, &n2, 1000 + CHALLENGE_TTL_SECS + 1, 8).is_err(),
+            "expired"
+        );
         assert!(g.check(&c2, &n2, 1000, 12).is_err(), "too easy");
         let other = Guard::new(None);
         assert!(other.check(&c2, &n2, 1000, 8).is_err(), "foreign");

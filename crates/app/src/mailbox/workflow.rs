@@ -73,7 +73,10 @@ impl std::fmt::Display for WorkflowError {
                 to.as_str()
             ),
             WorkflowError::FeedbackMissing => {
-                write!(f, "a case cannot be closed before the reporter was given feedback (send a reply first)")
+                write!(
+                    f,
+                    "a case cannot be closed before the reporter was given feedback (send a reply first)"
+                )
             }
         }
     }
@@ -166,20 +169,78 @@ mod tests {
         // (from, to, feedback given, allowed)
         let table: &[(CaseState, CaseState, bool, Result<(), WorkflowError>)] = &[
             (Received, Acknowledged, false, Ok(())),
-            (Received, Investigating, false, Err(WorkflowError::NotAllowed { from: Received, to: Investigating })),
-            (Received, Closed, true, Err(WorkflowError::NotAllowed { from: Received, to: Closed })),
+            (
+                Received,
+                Investigating,
+                false,
+                Err(WorkflowError::NotAllowed {
+                    from: Received,
+                    to: Investigating,
+                }),
+            ),
+            (
+                Received,
+                Closed,
+                true,
+                Err(WorkflowError::NotAllowed {
+                    from: Received,
+                    to: Closed,
+                }),
+            ),
             (Acknowledged, Investigating, false, Ok(())),
             (Acknowledged, Unsubstantiated, false, Ok(())),
-            (Acknowledged, Substantiated, false, Err(WorkflowError::NotAllowed { from: Acknowledged, to: Substantiated })),
+            (
+                Acknowledged,
+                Substantiated,
+                false,
+                Err(WorkflowError::NotAllowed {
+                    from: Acknowledged,
+                    to: Substantiated,
+                }),
+            ),
             (Investigating, Substantiated, false, Ok(())),
             (Investigating, Unsubstantiated, false, Ok(())),
-            (Investigating, Closed, true, Err(WorkflowError::NotAllowed { from: Investigating, to: Closed })),
-            (Substantiated, Closed, false, Err(WorkflowError::FeedbackMissing)),
+            (
+                Investigating,
+                Closed,
+                true,
+                Err(WorkflowError::NotAllowed {
+                    from: Investigating,
+                    to: Closed,
+                }),
+            ),
+            (
+                Substantiated,
+                Closed,
+                false,
+                Err(WorkflowError::FeedbackMissing),
+            ),
             (Substantiated, Closed, true, Ok(())),
-            (Unsubstantiated, Closed, false, Err(WorkflowError::FeedbackMissing)),
+            (
+                Unsubstantiated,
+                Closed,
+                false,
+                Err(WorkflowError::FeedbackMissing),
+            ),
             (Unsubstantiated, Closed, true, Ok(())),
-            (Closed, Received, true, Err(WorkflowError::NotAllowed { from: Closed, to: Received })),
-            (Substantiated, Unsubstantiated, true, Err(WorkflowError::NotAllowed { from: Substantiated, to: Unsubstantiated })),
+            (
+                Closed,
+                Received,
+                true,
+                Err(WorkflowError::NotAllowed {
+                    from: Closed,
+                    to: Received,
+                }),
+            ),
+            (
+                Substantiated,
+                Unsubstantiated,
+                true,
+                Err(WorkflowError::NotAllowed {
+                    from: Substantiated,
+                    to: Unsubstantiated,
+                }),
+            ),
         ];
         for (from, to, feedback, want) in table {
             assert_eq!(
@@ -193,16 +254,80 @@ mod tests {
     #[test]
     fn deadlines_table() {
         // (received, acknowledged, feedback, state, today, ack overdue, feedback overdue)
-        type Row = (&'static str, Option<&'static str>, Option<&'static str>, CaseState, &'static str, bool, bool);
+        type Row = (
+            &'static str,
+            Option<&'static str>,
+            Option<&'static str>,
+            CaseState,
+            &'static str,
+            bool,
+            bool,
+        );
         let table: &[Row] = &[
-            ("2026-01-10", None, None, Received, "2026-01-17", false, false),
-            ("2026-01-10", None, None, Received, "2026-01-18", true, false),
-            ("2026-01-10", Some("2026-01-12"), None, Acknowledged, "2026-04-12", false, false),
-            ("2026-01-10", Some("2026-01-12"), None, Investigating, "2026-04-13", false, true),
-            ("2026-01-10", Some("2026-01-12"), Some("2026-03-01"), Investigating, "2026-06-01", false, false),
+            (
+                "2026-01-10",
+                None,
+                None,
+                Received,
+                "2026-01-17",
+                false,
+                false,
+            ),
+            (
+                "2026-01-10",
+                None,
+                None,
+                Received,
+                "2026-01-18",
+                true,
+                false,
+            ),
+            (
+                "2026-01-10",
+                Some("2026-01-12"),
+                None,
+                Acknowledged,
+                "2026-04-12",
+                false,
+                false,
+            ),
+            (
+                "2026-01-10",
+                Some("2026-01-12"),
+                None,
+                Investigating,
+                "2026-04-13",
+                false,
+                true,
+            ),
+            (
+                "2026-01-10",
+                Some("2026-01-12"),
+                Some("2026-03-01"),
+                Investigating,
+                "2026-06-01",
+                false,
+                false,
+            ),
             ("2026-01-10", None, None, Received, "2026-04-18", true, true),
-            ("2026-11-30", Some("2026-11-30"), None, Acknowledged, "2027-02-28", false, false),
-            ("2026-11-30", Some("2026-11-30"), None, Acknowledged, "2027-03-01", false, true),
+            (
+                "2026-11-30",
+                Some("2026-11-30"),
+                None,
+                Acknowledged,
+                "2027-02-28",
+                false,
+                false,
+            ),
+            (
+                "2026-11-30",
+                Some("2026-11-30"),
+                None,
+                Acknowledged,
+                "2027-03-01",
+                false,
+                true,
+            ),
         ];
         for (rec, ack, fb, state, today, ack_late, fb_late) in table {
             let f = CaseFacts {

@@ -312,9 +312,12 @@ impl crate::MailboxStore for PgStore {
         )
         .await
         .map_err(db_err)?;
-        tx.execute("DELETE FROM mailbox_messages WHERE case_id = ANY($1)", &[&ids])
-            .await
-            .map_err(db_err)?;
+        tx.execute(
+            "DELETE FROM mailbox_messages WHERE case_id = ANY($1)",
+            &[&ids],
+        )
+        .await
+        .map_err(db_err)?;
         let n = tx
             .execute(
                 "UPDATE mailbox_cases SET lookup = NULL, secret_hash = NULL, reply_recipient = NULL,

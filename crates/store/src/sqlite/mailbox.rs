@@ -353,7 +353,7 @@ impl crate::MailboxStore for SqliteStore {
     async fn purge_cases(&self, ids: &[i64], today: NaiveDate, log: &LogEntry) -> Result<u64> {
         let ids = ids.to_vec();
         owned!(log);
-        self.write(move |tx| {
+        let n = self.write(move |tx| {
             let mut n = 0u64;
             for id in &ids {
                 tx.execute("DELETE FROM mailbox_attachments WHERE case_id = ?1", [id])
@@ -371,6 +371,20 @@ impl crate::MailboxStore for SqliteStore {
             append_log(tx, &log).map_err(db_err)?;
             Ok(n)
         })
+        .await?;
+        // secure_delete zeroes the freed pages in the database file, but the WAL
+        // still holds the earlier page images until it is checkpointed and reset.
+        let writer = self.writer.clone();
+        tokio::task::spawn_blocking(move || {
+            let guard = writer
+                .lock()
+                .map_err(|_| StoreError::Db("writer connection poisoned".into()))?;
+            guard
+                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+                .map_err(db_err)
+        })
         .await
+        .map_err(join_err)??;
+        Ok(n)
     }
 }
