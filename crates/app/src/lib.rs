@@ -17,7 +17,7 @@ pub mod verify;
 // Capabilities that grow in parallel; each replaces its own placeholder line:
 pub mod log;
 // pub mod epcis; (EPCIS 2.0 capture and query, traceability)
-// pub mod draws; (double-random draws, inspection records, analytics)
+pub mod draws;
 // pub mod mailbox; (fraud-report mailbox)
 // pub mod ledger; (employer PPE ledger)
 // pub mod scans; (scan model, clone detection, alerts)

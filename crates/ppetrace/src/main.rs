@@ -41,7 +41,7 @@ enum Command {
     Epcis(cmd::tools::EpcisCmd),
     /// Verifiable "double random" draws.
     #[command(subcommand)]
-    Draw(cmd::tools::DrawCmd),
+    Draw(cmd::draw::DrawCmd),
     // Audit(cmd::audit::AuditArgs),
     // Trace(cmd::epcis_cmd::TraceCmd),
     // Mailbox(cmd::mailbox::MailboxCmd),
@@ -70,7 +70,7 @@ fn main() -> ExitCode {
             Command::Verify(a) => cmd::tools::verify(cfg, a).await,
             Command::Id(c) => cmd::tools::id(c),
             Command::Epcis(c) => cmd::tools::epcis(c),
-            Command::Draw(c) => cmd::tools::draw(c),
+            Command::Draw(c) => cmd::draw::run(c),
             // Command::Audit(a) => cmd::audit::run(cfg, a).await,
             // Command::Trace(c) => cmd::epcis_cmd::run(cfg, c).await,
             // Command::Mailbox(c) => cmd::mailbox::run(cfg, c).await,

@@ -157,6 +157,8 @@ pub trait DrawStore: Send + Sync {
     async fn get_inspector(&self, code: &str) -> Result<Option<Inspector>>;
     async fn inspector_by_key(&self, api_key_id: i64) -> Result<Option<Inspector>>;
     async fn list_inspectors(&self) -> Result<Vec<Inspector>>;
+    /// The organization owning an API key (to link an inspector to it).
+    async fn api_key_org(&self, api_key_id: i64) -> Result<Option<i64>>;
 
     async fn create_item_list(&self, l: &ItemList, log: LogFn<ItemList>) -> Result<ItemList>;
     async fn get_item_list(&self, code: &str) -> Result<Option<ItemList>>;

@@ -13,7 +13,7 @@ pub mod pages;
 pub mod resolver;
 pub mod log;
 // pub mod epcis; (EPCIS 2.0 REST binding)
-// pub mod draws; (draws and inspections API)
+pub mod draws;
 // pub mod mailbox; (fraud-report mailbox API and pages)
 // pub mod ledger; (employer ledger API)
 
@@ -63,7 +63,7 @@ pub fn router(ctx: ApiContext) -> Router {
         .merge(pages::router())
         .merge(log::router())
         // .merge(epcis::router())
-        // .merge(draws::router())
+        .merge(draws::router())
         .merge(mailbox::router())
         // .merge(ledger::router())
         .fallback(error::not_found)

@@ -1,5 +1,6 @@
 pub mod admin;
 pub mod codes;
+pub mod draw;
 pub mod serve;
 pub mod tools;
 // pub mod audit; (ppetrace audit)

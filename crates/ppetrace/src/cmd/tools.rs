@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use clap::Subcommand;
 
 use crate::config::Config;
@@ -69,62 +69,6 @@ pub fn epcis(cmd: EpcisCmd) -> anyhow::Result<()> {
             .map_err(|e| anyhow::anyhow!("{e}"))?;
             for ev in &doc.events {
                 println!("{}", epcis::event_hash(ev));
-            }
-        }
-    }
-    Ok(())
-}
-
-#[derive(Subcommand)]
-pub enum DrawCmd {
-    /// Print Rivest's consistent-sampler order of IDs under SEED, one per line.
-    Sample {
-        #[arg(long)]
-        seed: String,
-        /// Stop after N ids.
-        #[arg(long)]
-        take: Option<usize>,
-        #[arg(long)]
-        with_replacement: bool,
-        #[arg(required = true)]
-        ids: Vec<String>,
-    },
-    /// Re-run a published draw (JSON with plan, snapshot, seed_inputs, result).
-    Verify { file: PathBuf },
-}
-
-pub fn draw(cmd: DrawCmd) -> anyhow::Result<()> {
-    match cmd {
-        DrawCmd::Sample {
-            seed,
-            take,
-            with_replacement,
-            ids,
-        } => {
-            if with_replacement && take.is_none() {
-                bail!("--with-replacement never ends: give --take N");
-            }
-            let it = sampler::sample(&ids, &seed, with_replacement)
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
-            for t in it.take(take.unwrap_or(usize::MAX)) {
-                println!("{}", t.id);
-            }
-        }
-        DrawCmd::Verify { file } => {
-            let text = std::fs::read_to_string(&file)
-                .with_context(|| format!("reading {}", file.display()))?;
-            let published: draw::PublishedDraw =
-                serde_json::from_str(&text).context("parsing the published draw")?;
-            match draw::verify(
-                &published.plan,
-                &published.snapshot,
-                &published.seed_inputs,
-                &published.result,
-            )
-            .map_err(|e| anyhow::anyhow!("{e}"))?
-            {
-                draw::Verification::Match => println!("MATCH"),
-                draw::Verification::Mismatch(d) => bail!("MISMATCH: {d}"),
             }
         }
     }

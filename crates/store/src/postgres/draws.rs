@@ -213,6 +213,18 @@ impl crate::DrawStore for PgStore {
         .await
     }
 
+    async fn api_key_org(&self, api_key_id: i64) -> Result<Option<i64>> {
+        let client = self.pool.get().await.map_err(pool_err)?;
+        let row = client
+            .query_opt(
+                "SELECT org_id FROM api_keys WHERE id = $1 AND revoked_at IS NULL",
+                &[&api_key_id],
+            )
+            .await
+            .map_err(db_err)?;
+        Ok(row.map(|r| r.get(0)))
+    }
+
     async fn create_item_list(&self, l: &ItemList, log: LogFn<ItemList>) -> Result<ItemList> {
         self.insert_logged(
             &format!(

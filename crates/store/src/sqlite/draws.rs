@@ -237,6 +237,19 @@ impl crate::DrawStore for SqliteStore {
         .await
     }
 
+    async fn api_key_org(&self, api_key_id: i64) -> Result<Option<i64>> {
+        self.read(move |c| {
+            c.query_row(
+                "SELECT org_id FROM api_keys WHERE id = ?1 AND revoked_at IS NULL",
+                [api_key_id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(db_err)
+        })
+        .await
+    }
+
     async fn create_item_list(&self, l: &ItemList, log: LogFn<ItemList>) -> Result<ItemList> {
         owned!(l);
         self.write(move |tx| {
