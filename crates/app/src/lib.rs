@@ -16,7 +16,7 @@ pub mod registry;
 pub mod verify;
 // Capabilities that grow in parallel; each replaces its own placeholder line:
 pub mod log;
-// pub mod epcis; (EPCIS 2.0 capture and query, traceability)
+pub mod epcis;
 pub mod draws;
 // pub mod mailbox; (fraud-report mailbox)
 // pub mod ledger; (employer PPE ledger)

@@ -157,8 +157,9 @@ impl App {
             vec![("event".into(), event_id.clone())],
             &event,
         );
+        let (new, index) = crate::epcis::lifecycle_index(new, &ev);
         self.store
-            .record_event(&new, &effects, &entry)
+            .record_event_indexed(&new, &index, &effects, &entry)
             .await
             .map_err(|e| match e {
                 store::StoreError::Conflict(_) => {

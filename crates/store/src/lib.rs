@@ -10,6 +10,7 @@
 //! - No business rules here: callers pass validated values (see the `domain` crate).
 
 pub mod draws;
+pub mod events;
 pub mod ledger;
 pub mod log;
 pub mod mailbox;
@@ -22,6 +23,10 @@ use async_trait::async_trait;
 use domain::log_entry::LogEntry;
 
 pub use draws::DrawStore;
+pub use events::{
+    CaptureItem, CaptureJob, CaptureOutcome, Cursor, EventFilter, EventIndex, EventStore, KeyFilter,
+    NamedQuery, NewCaptureJob, SortField, Visibility,
+};
 pub use ledger::LedgerStore;
 pub use log::{LogStore, StoredCheckpoint};
 pub use mailbox::MailboxStore;
@@ -117,15 +122,6 @@ pub trait RegistryStore: Send + Sync {
     async fn lookup_code(&self, product_id: i64, serial: &str) -> Result<Option<CodeView>>;
 }
 
-/// The EPCIS event repository.
-#[async_trait]
-pub trait EventStore: Send + Sync {
-    /// Applies a lifecycle event atomically: stores the event, indexes its EPCs,
-    /// updates code states, batch release/recall, and appends the log entry.
-    async fn record_event(&self, ev: &NewEvent, effects: &Effects, log: &LogEntry) -> Result<i64>;
-    async fn events_for_epc(&self, epc: &str) -> Result<Vec<StoredEvent>>;
-    async fn event_count(&self) -> Result<u64>;
-}
 
 
 /// Opens a store from a URL (`sqlite://PATH`, `sqlite::memory:`, `postgres://…`)

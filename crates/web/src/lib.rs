@@ -12,7 +12,7 @@ pub mod i18n;
 pub mod pages;
 pub mod resolver;
 pub mod log;
-// pub mod epcis; (EPCIS 2.0 REST binding)
+pub mod epcis;
 pub mod draws;
 // pub mod mailbox; (fraud-report mailbox API and pages)
 // pub mod ledger; (employer ledger API)
@@ -62,7 +62,7 @@ pub fn router(ctx: ApiContext) -> Router {
         .merge(resolver::router())
         .merge(pages::router())
         .merge(log::router())
-        // .merge(epcis::router())
+        .merge(epcis::router())
         .merge(draws::router())
         .merge(mailbox::router())
         // .merge(ledger::router())

@@ -18,7 +18,7 @@ use crate::{
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/postgres/0001_init.sql")),
     (2, include_str!("../../migrations/postgres/0002_log.sql")),
-    // (3, epcis): capture jobs, query indexes
+    (3, include_str!("../../migrations/postgres/0003_epcis.sql")),
     (4, include_str!("../../migrations/postgres/0004_draws.sql")),
     (5, include_str!("../../migrations/postgres/0005_mailbox.sql")),
     // (6, ledger): employer PPE ledger

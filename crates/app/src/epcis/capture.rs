@@ -1,0 +1,425 @@
+//! Capture: `POST /capture` documents as durable jobs, `POST /events` single events.
+
+use std::collections::HashSet;
+use std::sync::{Mutex, OnceLock};
+
+use chrono::{DateTime, Utc};
+use domain::authz::Actor;
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use super::{
+    CAPTURE_FILE_SIZE_LIMIT, CAPTURE_LIMIT, EResult, EpcisFailure, event_log_entry, may_capture,
+    stored_form,
+};
+use crate::{App, AppError};
+
+/// `GS1-Capture-Error-Behaviour`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorBehaviour {
+    Rollback,
+    Proceed,
+}
+
+impl ErrorBehaviour {
+    pub fn parse(s: Option<&str>) -> EResult<Self> {
+        match s.map(str::trim) {
+            None | Some("rollback") => Ok(ErrorBehaviour::Rollback),
+            Some("proceed") => Ok(ErrorBehaviour::Proceed),
+            Some(other) => Err(EpcisFailure::Parameter {
+                name: "GS1-Capture-Error-Behaviour".into(),
+                message: format!("'{other}' is neither rollback nor proceed"),
+            }),
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorBehaviour::Rollback => "rollback",
+            ErrorBehaviour::Proceed => "proceed",
+        }
+    }
+}
+
+/// The document syntax of a capture.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Syntax {
+    Json,
+    Xml,
+}
+
+impl Syntax {
+    /// From a `Content-Type` (parameters ignored); `None` when unsupported.
+    pub fn from_media_type(ct: &str) -> Option<Syntax> {
+        let base = ct
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        match base.as_str() {
+            "application/ld+json" | "application/json" => Some(Syntax::Json),
+            "application/xml" | "text/xml" => Some(Syntax::Xml),
+            _ => None,
+        }
+    }
+    fn as_str(self) -> &'static str {
+        match self {
+            Syntax::Json => "application/ld+json",
+            Syntax::Xml => "application/xml",
+        }
+    }
+}
+
+/// A capture job as the binding shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaptureJobView {
+    #[serde(rename = "captureID")]
+    pub capture_id: String,
+    #[serde(rename = "createdAt")]
+    pub created_at: DateTime<Utc>,
+    #[serde(rename = "finishedAt", skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<DateTime<Utc>>,
+    pub running: bool,
+    pub success: bool,
+    #[serde(rename = "captureErrorBehaviour")]
+    pub capture_error_behaviour: String,
+    pub errors: Vec<Value>,
+    #[serde(rename = "eventCount")]
+    pub event_count: i64,
+}
+
+impl From<store::CaptureJob> for CaptureJobView {
+    fn from(j: store::CaptureJob) -> Self {
+        let errors: Vec<Value> = serde_json::from_str(&j.errors).unwrap_or_default();
+        CaptureJobView {
+            capture_id: j.id,
+            created_at: j.created_at,
+            finished_at: j.finished_at,
+            running: j.state == "running",
+            success: j.state != "failed" && errors.is_empty(),
+            capture_error_behaviour: j.behaviour,
+            errors,
+            event_count: j.event_count,
+        }
+    }
+}
+
+/// Jobs being processed by this process (a `running` job not in here is resumed).
+fn active() -> &'static Mutex<HashSet<String>> {
+    static ACTIVE: OnceLock<Mutex<HashSet<String>>> = OnceLock::new();
+    ACTIVE.get_or_init(|| Mutex::new(HashSet::new()))
+}
+
+fn problem(kind: &str, detail: impl Into<String>) -> Value {
+    json!({"type": format!("epcisException:{kind}"), "title": kind, "status": 400, "detail": detail.into()})
+}
+
+/// Parses and validates a document; every issue becomes one error object.
+fn parse(syntax: Syntax, body: &[u8]) -> std::result::Result<epcis::EpcisDocument, Vec<Value>> {
+    let text = std::str::from_utf8(body)
+        .map_err(|_| vec![problem("ValidationException", "the document is not UTF-8")])?;
+    let r = match syntax {
+        Syntax::Json => epcis::parse_and_validate(text),
+        Syntax::Xml => epcis::parse_and_validate_xml(text),
+    };
+    r.map_err(|e| {
+        let issues = e.issues();
+        if issues.is_empty() {
+            vec![problem("ValidationException", e.to_string())]
+        } else {
+            issues
+                .iter()
+                .map(|i| {
+                    let mut p = problem("ValidationException", i.to_string());
+                    p["eventIndex"] = json!(i.event_index);
+                    p["eventID"] = json!(i.event_id);
+                    p["field"] = json!(i.path);
+                    p
+                })
+                .collect()
+        }
+    })
+}
+
+impl App {
+    /// Accepts a document for capture: checks the limits, stores the job durably
+    /// (with the document) and starts processing. Returns the job id.
+    pub async fn submit_capture(
+        &self,
+        actor: &Actor,
+        content_type: &str,
+        body: Vec<u8>,
+        behaviour: ErrorBehaviour,
+    ) -> EResult<String> {
+        may_capture(actor)?;
+        let syntax = Syntax::from_media_type(content_type).ok_or_else(|| {
+            EpcisFailure::Validation(format!(
+                "unsupported Content-Type '{content_type}': use application/ld+json, application/json, application/xml or text/xml"
+            ))
+        })?;
+        if body.len() > CAPTURE_FILE_SIZE_LIMIT {
+            return Err(EpcisFailure::CaptureLimit(format!(
+                "the document has {} bytes; the limit (GS1-EPCIS-Capture-File-Size-Limit) is {CAPTURE_FILE_SIZE_LIMIT}",
+                body.len()
+            )));
+        }
+        if syntax == Syntax::Json {
+            // Well-formedness and the event count are checked before the 202.
+            let v: Value = serde_json::from_slice(&body)
+                .map_err(|e| EpcisFailure::Validation(format!("malformed JSON: {e}")))?;
+            let n = v
+                .pointer("/epcisBody/eventList")
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len);
+            if n > CAPTURE_LIMIT {
+                return Err(EpcisFailure::CaptureLimit(format!(
+                    "the document has {n} events; the limit (GS1-EPCIS-Capture-Limit) is {CAPTURE_LIMIT}"
+                )));
+            }
+        }
+        let id = format!("{:032x}", rand::random::<u128>());
+        self.store
+            .create_capture_job(&store::NewCaptureJob {
+                id: id.clone(),
+                owner_org_id: actor.org_id,
+                actor: actor.label(),
+                behaviour: behaviour.as_str().into(),
+                media_type: syntax.as_str().into(),
+                body,
+                created_at: self.clock.now(),
+            })
+            .await?;
+        self.spawn_capture(actor.clone(), id.clone());
+        Ok(id)
+    }
+
+    fn spawn_capture(&self, actor: Actor, id: String) {
+        {
+            let Ok(mut set) = active().lock() else { return };
+            if !set.insert(id.clone()) {
+                return;
+            }
+        }
+        let app = self.clone();
+        tokio::spawn(async move {
+            if let Err(e) = app.process_capture(&actor, &id).await {
+                tracing::error!(job = %id, error = %e, "capture job failed");
+                let errs = json!([problem(
+                    "ImplementationException",
+                    "internal error; it was logged"
+                )])
+                .to_string();
+                let _ = app
+                    .store
+                    .finish_capture_job(&id, "failed", &errs, app.clock.now())
+                    .await;
+            }
+            if let Ok(mut set) = active().lock() {
+                set.remove(&id);
+            }
+        });
+    }
+
+    /// Runs one capture job to its end (idempotent: a finished job is left alone).
+    pub async fn process_capture(&self, actor: &Actor, id: &str) -> crate::Result<()> {
+        let Some((media, body)) = self.store.capture_job_body(id).await? else {
+            return Ok(());
+        };
+        let Some(job) = self.store.get_capture_job(id).await? else {
+            return Ok(());
+        };
+        let proceed = job.behaviour == "proceed";
+        let syntax = Syntax::from_media_type(&media).unwrap_or(Syntax::Json);
+        let now = self.clock.now();
+        let doc = match parse(syntax, &body) {
+            Ok(d) => d,
+            Err(errors) => {
+                // Validation is all-or-nothing per document in both modes when the
+                // document as a whole cannot be parsed; with `proceed`, events with
+                // issues are skipped below instead.
+                if !proceed || errors.iter().all(|e| e["eventIndex"].is_null()) {
+                    let errs = Value::Array(errors).to_string();
+                    self.store
+                        .finish_capture_job(id, "failed", &errs, now)
+                        .await?;
+                    return Ok(());
+                }
+                return self
+                    .capture_valid_subset(actor, id, syntax, &body, errors)
+                    .await;
+            }
+        };
+        if doc.events.len() > CAPTURE_LIMIT {
+            let errs = json!([problem(
+                "CaptureLimitExceededException",
+                format!("{} events; the limit is {CAPTURE_LIMIT}", doc.events.len())
+            )])
+            .to_string();
+            self.store
+                .finish_capture_job(id, "failed", &errs, now)
+                .await?;
+            return Ok(());
+        }
+        self.store_document(actor, id, &doc.events, proceed, Vec::new())
+            .await
+    }
+
+    /// `proceed` with invalid events: store the events without issues.
+    async fn capture_valid_subset(
+        &self,
+        actor: &Actor,
+        id: &str,
+        syntax: Syntax,
+        body: &[u8],
+        errors: Vec<Value>,
+    ) -> crate::Result<()> {
+        let now = self.clock.now();
+        let text = std::str::from_utf8(body).unwrap_or_default();
+        let parsed = match syntax {
+            Syntax::Json => epcis::parse_document(text),
+            Syntax::Xml => epcis::parse_xml_document(text),
+        };
+        let Ok(doc) = parsed else {
+            let errs = Value::Array(errors).to_string();
+            self.store
+                .finish_capture_job(id, "failed", &errs, now)
+                .await?;
+            return Ok(());
+        };
+        let bad: HashSet<u64> = errors
+            .iter()
+            .filter_map(|e| e["eventIndex"].as_u64())
+            .collect();
+        let good: Vec<epcis::Event> = doc
+            .events
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| !bad.contains(&(*i as u64)))
+            .map(|(_, e)| e)
+            .collect();
+        self.store_document(actor, id, &good, true, errors).await
+    }
+
+    async fn store_document(
+        &self,
+        actor: &Actor,
+        id: &str,
+        events: &[epcis::Event],
+        proceed: bool,
+        mut errors: Vec<Value>,
+    ) -> crate::Result<()> {
+        let now = self.clock.now();
+        let mut items = Vec::with_capacity(events.len());
+        for ev in events {
+            let (event, index, body) = stored_form(ev, Some(actor.org_id), now, Vec::new())?;
+            let log = event_log_entry(actor, now, &event.event_id, &index.event_hash, &body);
+            items.push(store::CaptureItem { event, index, log });
+        }
+        let dup_errors = |dups: &[usize], items: &[store::CaptureItem]| -> Vec<Value> {
+            dups.iter()
+                .map(|&i| {
+                    let mut p = problem(
+                        "ValidationException",
+                        format!(
+                            "event {i} ({}): an identical event (same CBV 2.0 hash {}) is already captured",
+                            items[i].event.event_id, items[i].index.event_hash
+                        ),
+                    );
+                    p["eventIndex"] = json!(i);
+                    p["eventID"] = json!(items[i].event.event_id);
+                    p
+                })
+                .collect()
+        };
+        if proceed {
+            // Valid, new events commit in one transaction; duplicates are skipped and
+            // reported. The job's end is recorded right after (a crash in between
+            // leaves it running; resuming finds the events already stored and
+            // reports them as duplicates, storing nothing twice).
+            let out = self.store.capture_events(&items, true, None).await?;
+            errors.extend(dup_errors(&out.duplicates, &items));
+            let state = "success";
+            let errs = Value::Array(errors).to_string();
+            self.store.finish_capture_job(id, state, &errs, now).await?;
+            return Ok(());
+        }
+        let out = self
+            .store
+            .capture_events(&items, false, Some((id, "[]")))
+            .await?;
+        if !out.duplicates.is_empty() {
+            let errs = Value::Array(dup_errors(&out.duplicates, &items)).to_string();
+            self.store
+                .finish_capture_job(id, "failed", &errs, now)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// A capture job, if the actor may see it (its organization's, or any for admins
+    /// and regulators). A job found running but not being processed is resumed.
+    pub async fn capture_job(&self, actor: &Actor, id: &str) -> EResult<CaptureJobView> {
+        let job = self
+            .store
+            .get_capture_job(id)
+            .await?
+            .filter(|j| {
+                j.owner_org_id == actor.org_id
+                    || actor.admin
+                    || actor.has_role(domain::org::Role::Regulator)
+            })
+            .ok_or_else(|| EpcisFailure::NoSuchResource(format!("capture job {id}")))?;
+        if job.state == "running" {
+            let busy = active().lock().map(|s| s.contains(id)).unwrap_or(true);
+            if !busy {
+                self.spawn_capture(actor.clone(), id.to_string());
+            }
+        }
+        Ok(job.into())
+    }
+
+    /// The actor's recent capture jobs.
+    pub async fn capture_jobs(&self, actor: &Actor) -> EResult<Vec<CaptureJobView>> {
+        let owner = if actor.admin {
+            None
+        } else {
+            Some(actor.org_id)
+        };
+        Ok(self
+            .store
+            .list_capture_jobs(owner, 100)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
+    /// `POST /events`: captures one event synchronously. Returns its eventID.
+    pub async fn capture_single_event(&self, actor: &Actor, body: &[u8]) -> EResult<String> {
+        may_capture(actor)?;
+        let text = std::str::from_utf8(body)
+            .map_err(|_| EpcisFailure::Validation("the event is not UTF-8".into()))?;
+        let ev = epcis::parse_and_validate_event(text)?;
+        let now = self.clock.now();
+        let (event, index, value) = stored_form(&ev, Some(actor.org_id), now, Vec::new())?;
+        let log = event_log_entry(actor, now, &event.event_id, &index.event_hash, &value);
+        let event_id = event.event_id.clone();
+        let hash = index.event_hash.clone();
+        let out = self
+            .store
+            .capture_events(&[store::CaptureItem { event, index, log }], false, None)
+            .await
+            .map_err(|e| match e {
+                store::StoreError::Conflict(_) => EpcisFailure::Duplicate(format!(
+                    "an identical event (CBV 2.0 hash {hash}) is already captured"
+                )),
+                other => EpcisFailure::App(AppError::from(other)),
+            })?;
+        if !out.duplicates.is_empty() {
+            return Err(EpcisFailure::Duplicate(format!(
+                "an identical event (CBV 2.0 hash {hash}) is already captured"
+            )));
+        }
+        Ok(event_id)
+    }
+}
