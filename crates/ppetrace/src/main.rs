@@ -44,7 +44,9 @@ enum Command {
     Draw(cmd::draw::DrawCmd),
     // Audit(cmd::audit::AuditArgs),
     // Trace(cmd::epcis_cmd::TraceCmd),
-    // Mailbox(cmd::mailbox::MailboxCmd),
+    /// Fraud-report mailbox: handler keys, reading cases locally, retention.
+    #[command(subcommand)]
+    Mailbox(cmd::mailbox::MailboxCmd),
     // Ledger(cmd::ledger::LedgerCmd),
     // Bench(cmd::bench::BenchCmd),
 }
@@ -73,7 +75,7 @@ fn main() -> ExitCode {
             Command::Draw(c) => cmd::draw::run(c),
             // Command::Audit(a) => cmd::audit::run(cfg, a).await,
             // Command::Trace(c) => cmd::epcis_cmd::run(cfg, c).await,
-            // Command::Mailbox(c) => cmd::mailbox::run(cfg, c).await,
+            Command::Mailbox(c) => cmd::mailbox::run(cfg, c).await,
             // Command::Ledger(c) => cmd::ledger::run(cfg, c).await,
             // Command::Bench(c) => cmd::bench::run(cfg, c).await,
         }
