@@ -18,7 +18,7 @@ pub mod verify;
 pub mod log;
 pub mod epcis;
 pub mod draws;
-// pub mod mailbox; (fraud-report mailbox)
+pub mod mailbox;
 // pub mod ledger; (employer PPE ledger)
 // pub mod scans; (scan model, clone detection, alerts)
 

@@ -14,7 +14,7 @@ pub mod resolver;
 pub mod log;
 pub mod epcis;
 pub mod draws;
-// pub mod mailbox; (fraud-report mailbox API and pages)
+pub mod mailbox;
 // pub mod ledger; (employer ledger API)
 
 use std::sync::Arc;

@@ -5,6 +5,6 @@ pub mod serve;
 pub mod tools;
 // pub mod audit; (ppetrace audit)
 // pub mod epcis_cmd; (ppetrace trace …)
-// pub mod mailbox; (ppetrace mailbox …)
+pub mod mailbox;
 // pub mod ledger; (ppetrace ledger …)
 // pub mod bench; (ppetrace bench …)
