@@ -61,7 +61,7 @@ async fn regulator(s: &dyn Store) -> (Org, ApiKey) {
             log_of("org"),
         )
         .await
-        .unwrap();
+        .expect("ok");
     let key = s
         .create_api_key(
             &NewApiKey {
@@ -75,32 +75,35 @@ async fn regulator(s: &dyn Store) -> (Org, ApiKey) {
             log_of("key"),
         )
         .await
-        .unwrap();
+        .expect("ok");
     (org, key)
 }
 
 async fn registries_upsert_and_log(b: Backend) {
     let (s, _g) = fresh_store(b).await;
     let (org, key) = regulator(&*s).await;
-    let before = s.log_size().await.unwrap();
+    let before = s.log_size().await.expect("ok");
     let t = s
         .upsert_target(&target("T1", "A"), log_of("target"))
         .await
-        .unwrap();
+        .expect("ok");
     assert_eq!(t.risk_class, "A");
     let mut changed = target("T1", "C");
     changed.complaint_count = 3;
     changed.last_inspectors = vec!["I1".into(), "I2".into()];
-    let t = s.upsert_target(&changed, log_of("target")).await.unwrap();
+    let t = s
+        .upsert_target(&changed, log_of("target"))
+        .await
+        .expect("ok");
     assert_eq!((t.risk_class.as_str(), t.complaint_count), ("C", 3));
     assert_eq!(t.last_inspectors, vec!["I1", "I2"]);
     s.upsert_target(&target("T0", "B"), log_of("target"))
         .await
-        .unwrap();
+        .expect("ok");
     let codes: Vec<String> = s
         .list_targets()
         .await
-        .unwrap()
+        .expect("ok")
         .into_iter()
         .map(|t| t.code)
         .collect();
@@ -114,13 +117,22 @@ async fn registries_upsert_and_log(b: Backend) {
     let i = s
         .upsert_inspector(&inspector("I1", org.id, Some(key.id)), log_of("inspector"))
         .await
-        .unwrap();
+        .expect("ok");
     assert_eq!(i.affiliations, vec!["T2"]);
     assert_eq!(
-        s.inspector_by_key(key.id).await.unwrap().unwrap().code,
+        s.inspector_by_key(key.id)
+            .await
+            .expect("ok")
+            .expect("ok")
+            .code,
         "I1"
     );
-    assert!(s.inspector_by_key(key.id + 100).await.unwrap().is_none());
+    assert!(
+        s.inspector_by_key(key.id + 100)
+            .await
+            .expect("ok")
+            .is_none()
+    );
     // One key, one inspector.
     assert!(matches!(
         s.upsert_inspector(&inspector("I2", org.id, Some(key.id)), log_of("inspector"))
@@ -132,12 +144,12 @@ async fn registries_upsert_and_log(b: Backend) {
     assert!(
         !s.upsert_inspector(&off, log_of("inspector"))
             .await
-            .unwrap()
+            .expect("ok")
             .active
     );
-    assert_eq!(s.list_inspectors().await.unwrap().len(), 1);
-    assert_eq!(s.api_key_org(key.id).await.unwrap(), Some(org.id));
-    assert_eq!(s.api_key_org(key.id + 100).await.unwrap(), None);
+    assert_eq!(s.list_inspectors().await.expect("ok").len(), 1);
+    assert_eq!(s.api_key_org(key.id).await.expect("ok"), Some(org.id));
+    assert_eq!(s.api_key_org(key.id + 100).await.expect("ok"), None);
 
     let l = ItemList {
         code: "L1".into(),
@@ -145,17 +157,17 @@ async fn registries_upsert_and_log(b: Backend) {
         items: "[]".into(),
         created_at: t0(),
     };
-    s.create_item_list(&l, log_of("list")).await.unwrap();
+    s.create_item_list(&l, log_of("list")).await.expect("ok");
     assert!(matches!(
         s.create_item_list(&l, log_of("list")).await,
         Err(StoreError::Conflict(_))
     ));
     assert_eq!(
-        s.get_item_list("L1").await.unwrap().unwrap().title,
+        s.get_item_list("L1").await.expect("ok").expect("ok").title,
         "Helmets"
     );
     // Six successful writes, six log entries; refused writes leave none.
-    assert_eq!(s.log_size().await.unwrap(), before + 6);
+    assert_eq!(s.log_size().await.expect("ok"), before + 6);
 }
 
 fn new_draw(plan_id: &str) -> NewDraw {
@@ -179,11 +191,11 @@ async fn draw_phases_happen_once_and_in_order(b: Backend) {
         items: "[]".into(),
         created_at: t0(),
     };
-    s.create_item_list(&l, log_of("list")).await.unwrap();
+    s.create_item_list(&l, log_of("list")).await.expect("ok");
     let d = s
         .create_draw(&new_draw("P1"), log_of("draw"))
         .await
-        .unwrap();
+        .expect("ok");
     assert!(d.seed_inputs.is_none() && d.result.is_none());
     assert!(matches!(
         s.create_draw(&new_draw("P1"), log_of("draw")).await,
@@ -196,7 +208,7 @@ async fn draw_phases_happen_once_and_in_order(b: Backend) {
         Err(StoreError::Conflict(_))
     ));
 
-    let size = s.log_size().await.unwrap();
+    let size = s.log_size().await.expect("ok");
     // No result before the seed.
     assert!(matches!(
         s.set_draw_result(d.id, "{}", "c", t0(), log_of("result"))
@@ -206,7 +218,7 @@ async fn draw_phases_happen_once_and_in_order(b: Backend) {
     let seeded = s
         .set_draw_seed(d.id, "{\"seed\":1}", t0(), log_of("seed"))
         .await
-        .unwrap();
+        .expect("ok");
     assert_eq!(seeded.seed_inputs.as_deref(), Some("{\"seed\":1}"));
     assert_eq!(seeded.seeded_at, Some(t0()));
     assert!(matches!(
@@ -217,7 +229,7 @@ async fn draw_phases_happen_once_and_in_order(b: Backend) {
     let drawn = s
         .set_draw_result(d.id, "{\"r\":1}", &"c".repeat(64), t0(), log_of("result"))
         .await
-        .unwrap();
+        .expect("ok");
     assert_eq!(drawn.commitment.as_deref(), Some("c".repeat(64).as_str()));
     assert!(matches!(
         s.set_draw_result(d.id, "{\"r\":2}", "x", t0(), log_of("result"))
@@ -229,13 +241,13 @@ async fn draw_phases_happen_once_and_in_order(b: Backend) {
         Err(StoreError::NotFound(_))
     ));
     assert_eq!(
-        s.log_size().await.unwrap(),
+        s.log_size().await.expect("ok"),
         size + 2,
         "only the two accepted phases are logged"
     );
-    let again = s.get_draw(d.id).await.unwrap().unwrap();
+    let again = s.get_draw(d.id).await.expect("ok").expect("ok");
     assert_eq!(again, drawn);
-    assert_eq!(s.list_draws().await.unwrap().len(), 1);
+    assert_eq!(s.list_draws().await.expect("ok").len(), 1);
 }
 
 async fn records_append_and_update_the_target(b: Backend) {
@@ -243,25 +255,25 @@ async fn records_append_and_update_the_target(b: Backend) {
     let (org, key) = regulator(&*s).await;
     s.upsert_target(&target("T1", "A"), log_of("target"))
         .await
-        .unwrap();
+        .expect("ok");
     s.upsert_inspector(&inspector("I1", org.id, Some(key.id)), log_of("inspector"))
         .await
-        .unwrap();
+        .expect("ok");
     s.upsert_inspector(&inspector("I2", org.id, None), log_of("inspector"))
         .await
-        .unwrap();
+        .expect("ok");
     let l = ItemList {
         code: "L1".into(),
         title: "Helmets".into(),
         items: "[]".into(),
         created_at: t0(),
     };
-    s.create_item_list(&l, log_of("list")).await.unwrap();
+    s.create_item_list(&l, log_of("list")).await.expect("ok");
     let d = s
         .create_draw(&new_draw("P1"), log_of("draw"))
         .await
-        .unwrap();
-    let day = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
+        .expect("ok");
+    let day = NaiveDate::from_ymd_opt(2026, 3, 2).expect("ok");
     let rec = |kind: &str, refers_to: Option<i64>, update: bool| NewInspectionRecord {
         draw_id: d.id,
         target_code: "T1".into(),
@@ -274,18 +286,18 @@ async fn records_append_and_update_the_target(b: Backend) {
         filed_at: t0(),
         target_update: update.then(|| (day, vec!["I1".to_string(), "I2".to_string()])),
     };
-    let size = s.log_size().await.unwrap();
+    let size = s.log_size().await.expect("ok");
     let r1 = s
         .add_record(&rec("inspection", None, true), log_of("record"))
         .await
-        .unwrap();
-    let t = s.get_target("T1").await.unwrap().unwrap();
+        .expect("ok");
+    let t = s.get_target("T1").await.expect("ok").expect("ok");
     assert_eq!(t.last_inspection, Some(day));
     assert_eq!(t.last_inspectors, vec!["I1", "I2"]);
     let r2 = s
         .add_record(&rec("correction", Some(r1.id), true), log_of("record"))
         .await
-        .unwrap();
+        .expect("ok");
     assert_eq!(r2.refers_to, Some(r1.id));
     // Unknown kinds and dangling references are refused, with no log entry.
     assert!(matches!(
@@ -298,9 +310,9 @@ async fn records_append_and_update_the_target(b: Backend) {
             .await,
         Err(StoreError::Conflict(_))
     ));
-    assert_eq!(s.log_size().await.unwrap(), size + 2);
-    assert_eq!(s.get_record(r1.id).await.unwrap().unwrap(), r1);
-    let all = s.list_records(&RecordFilter::default()).await.unwrap();
+    assert_eq!(s.log_size().await.expect("ok"), size + 2);
+    assert_eq!(s.get_record(r1.id).await.expect("ok").expect("ok"), r1);
+    let all = s.list_records(&RecordFilter::default()).await.expect("ok");
     assert_eq!(
         all.iter().map(|r| r.id).collect::<Vec<_>>(),
         vec![r1.id, r2.id]
@@ -311,7 +323,7 @@ async fn records_append_and_update_the_target(b: Backend) {
             ..RecordFilter::default()
         })
         .await
-        .unwrap();
+        .expect("ok");
     assert!(none.is_empty());
     let by_draw = s
         .list_records(&RecordFilter {
@@ -320,7 +332,7 @@ async fn records_append_and_update_the_target(b: Backend) {
             ..RecordFilter::default()
         })
         .await
-        .unwrap();
+        .expect("ok");
     assert_eq!(by_draw.len(), 2);
 }
 
