@@ -252,23 +252,24 @@ async fn file_record(
     created(&ctx.app.file_record(&actor, &input).await?)
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RecordQuery {
-    draw: Option<String>,
-    target: Option<String>,
-    inspector: Option<String>,
-}
-
 async fn list_records(
     State(ctx): State<ApiContext>,
     Auth(actor): Auth,
-    Query(q): Query<RecordQuery>,
+    Query(q): Query<std::collections::HashMap<String, String>>,
 ) -> Result<Json<Value>, ApiError> {
+    if let Some(k) = q
+        .keys()
+        .find(|k| !matches!(k.as_str(), "draw" | "target" | "inspector"))
+    {
+        return Err(ApiError::bad_request(
+            k,
+            format!("unknown query parameter '{k}' (draw, target, inspector)"),
+        ));
+    }
     let filter = RecordFilter {
-        draw_id: q.draw.as_deref().map(|d| parse_id("draw", d)).transpose()?,
-        target_code: q.target,
-        inspector_code: q.inspector,
+        draw_id: q.get("draw").map(|d| parse_id("draw", d)).transpose()?,
+        target_code: q.get("target").cloned(),
+        inspector_code: q.get("inspector").cloned(),
     };
     let records = ctx.app.list_record_views(&actor, filter).await?;
     Ok(Json(json!({ "records": records })))

@@ -751,6 +751,18 @@ async fn records_results_and_analytics(b: store::Backend) {
     // Records: the inspector sees their own, the public none.
     let mine = json_of(t.get("/api/v1/inspections", Some(&me.key)).await).await;
     assert_eq!(mine["records"].as_array().expect("array").len(), 3);
+    let p = problem(
+        t.get("/api/v1/inspections?draw=x", Some(&me.key)).await,
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    assert_eq!(p["field"], "draw");
+    let p = problem(
+        t.get("/api/v1/inspections?who=me", Some(&me.key)).await,
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    assert_eq!(p["field"], "who");
     problem(
         t.get("/api/v1/inspections", Some(&w.target_key)).await,
         StatusCode::FORBIDDEN,
