@@ -27,6 +27,11 @@ fn sha256_hex(s: &str) -> String {
     hex::encode(Sha256::digest(s.as_bytes()))
 }
 
+/// The canonical record of an API key (never its secret), as hashed into the log.
+pub fn api_key_record(k: &store::ApiKey) -> serde_json::Value {
+    json!({"id": k.id, "org_id": k.org_id, "admin": k.admin, "label": k.label})
+}
+
 impl App {
     /// Creates a key for `org_id`. `actor` is `None` only for the CLI bootstrap.
     pub async fn create_api_key(
@@ -73,7 +78,7 @@ impl App {
                         now,
                         &actor_label,
                         vec![("api_key".into(), k.id.to_string()), ("org".into(), k.org_id.to_string())],
-                        &json!({"id": k.id, "org_id": k.org_id, "admin": k.admin, "label": k.label}),
+                        &api_key_record(k),
                     )
                 }),
             )

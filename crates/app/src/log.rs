@@ -733,3 +733,208 @@ mod tests {
         assert_eq!(s.name(), DEFAULT_ORIGIN);
     }
 }
+
+/// What `ppetrace audit --local` found.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct LocalAudit {
+    /// Log entries whose record was recomputed and matched.
+    pub checked: u64,
+    /// Entries of kinds the local audit cannot recompute yet, by kind.
+    pub unchecked: std::collections::BTreeMap<String, u64>,
+    /// One line per record that no longer matches its log entry (or is gone),
+    /// and per tree inconsistency.
+    pub problems: Vec<String>,
+}
+
+/// A parsed log entry: kind, ids, record hash.
+struct ParsedEntry {
+    kind: String,
+    ids: Vec<(String, String)>,
+    sha256: String,
+}
+
+fn parse_entry(body: &[u8]) -> Option<ParsedEntry> {
+    let text = std::str::from_utf8(body).ok()?;
+    let mut lines = text.lines();
+    let kind = lines.next()?.strip_prefix("ppetrace/v1 ")?.to_string();
+    let mut ids = Vec::new();
+    let mut sha256 = None;
+    for l in lines {
+        if let Some(id) = l.strip_prefix("id ") {
+            let (k, v) = id.split_once('=')?;
+            ids.push((k.to_string(), v.to_string()));
+        } else if let Some(h) = l.strip_prefix("sha256 ") {
+            sha256 = Some(h.to_string());
+        }
+    }
+    Some(ParsedEntry {
+        kind,
+        ids,
+        sha256: sha256?,
+    })
+}
+
+fn record_hash(v: &serde_json::Value) -> String {
+    hex::encode(domain::log_entry::sha256(
+        domain::log_entry::canonical_json(v).as_bytes(),
+    ))
+}
+
+impl crate::App {
+    /// Checks that every stored record still matches its log entry (recomputing
+    /// the record's canonical hash from the database row with the same function
+    /// that built it for writing), and that the stored tree matches the
+    /// entries and the latest signed checkpoint.
+    pub async fn audit_local(&self) -> Result<LocalAudit> {
+        let store = self.store.as_ref();
+        let mut out = LocalAudit::default();
+        let size = store.log_size().await?;
+        let latest = store.latest_checkpoint().await?;
+        let mut certs: Option<HashMap<i64, store::Certificate>> = None;
+        let mut range = CompactRange::new();
+        let mut seq = 0u64;
+        while seq < size {
+            let end = (seq + 1000).min(size);
+            let bodies = store.log_entries(seq, end).await?;
+            if bodies.len() as u64 != end - seq {
+                out.problems.push(format!(
+                    "log entries {seq}..{end}: {} rows (entries removed)",
+                    bodies.len()
+                ));
+                break;
+            }
+            for (i, body) in bodies.iter().enumerate() {
+                let index = seq + i as u64;
+                range.append(tlog::leaf_hash(body)).map_err(map_tlog)?;
+                if let Some(cp) = &latest {
+                    if range.size() == cp.size && range.root().0 != cp.root {
+                        out.problems.push(format!(
+                            "log entries 0..{} do not hash to the signed checkpoint root (log rewritten)",
+                            cp.size
+                        ));
+                    }
+                }
+                let Some(e) = parse_entry(body) else {
+                    out.problems
+                        .push(format!("log entry {index} is not a ppetrace/v1 entry"));
+                    continue;
+                };
+                let id = |name: &str| {
+                    e.ids
+                        .iter()
+                        .find(|(k, _)| k == name)
+                        .map(|(_, v)| v.clone())
+                };
+                let num = |name: &str| id(name).and_then(|v| v.parse::<i64>().ok());
+                let recomputed: Option<Option<serde_json::Value>> = match e.kind.as_str() {
+                    "organization" => match num("org") {
+                        Some(n) => Some(
+                            store
+                                .get_org(n)
+                                .await?
+                                .map(|o| crate::registry::org_record(&o)),
+                        ),
+                        None => None,
+                    },
+                    "site" => match id("gln") {
+                        Some(g) => Some(
+                            store
+                                .get_site_by_gln(&g)
+                                .await?
+                                .filter(|s| Some(s.id) == num("site"))
+                                .map(|s| crate::registry::site_record(&s)),
+                        ),
+                        None => None,
+                    },
+                    "product" => match num("product") {
+                        Some(n) => Some(
+                            store
+                                .get_product(n)
+                                .await?
+                                .map(|p| crate::registry::product_record(&p)),
+                        ),
+                        None => None,
+                    },
+                    "batch" => match num("batch") {
+                        Some(n) => Some(
+                            store
+                                .get_batch(n)
+                                .await?
+                                .map(|b| crate::registry::batch_record(&b)),
+                        ),
+                        None => None,
+                    },
+                    "certificate" => match num("certificate") {
+                        Some(n) => {
+                            if certs.is_none() {
+                                let mut m = HashMap::new();
+                                for p in store.list_products(None).await? {
+                                    for c in store.list_certificates(p.id).await? {
+                                        m.insert(c.id, c);
+                                    }
+                                }
+                                certs = Some(m);
+                            }
+                            Some(
+                                certs
+                                    .as_ref()
+                                    .and_then(|m| m.get(&n))
+                                    .map(crate::registry::certificate_record),
+                            )
+                        }
+                        None => None,
+                    },
+                    _ => None,
+                };
+                match recomputed {
+                    None => *out.unchecked.entry(e.kind.clone()).or_default() += 1,
+                    Some(None) => out.problems.push(format!(
+                        "log entry {index}: {} {} was removed",
+                        e.kind,
+                        ids_text(&e.ids)
+                    )),
+                    Some(Some(v)) => {
+                        if record_hash(&v) == e.sha256 {
+                            out.checked += 1;
+                        } else {
+                            out.problems.push(format!(
+                                "log entry {index}: {} {} was edited after it was logged (record hash {} ≠ logged {})",
+                                e.kind,
+                                ids_text(&e.ids),
+                                record_hash(&v),
+                                e.sha256
+                            ));
+                        }
+                    }
+                }
+            }
+            seq = end;
+        }
+        if let Some(cp) = &latest {
+            if size < cp.size {
+                out.problems.push(format!(
+                    "the signed checkpoint covers {} entries but only {size} are stored (log truncated)",
+                    cp.size
+                ));
+            } else {
+                // The stored tree must match the entries too (it serves the tiles).
+                let stored_root =
+                    with_stored_hashes(store, |h| tlog::tree_hash(cp.size, h)).await?;
+                if stored_root.0 != cp.root {
+                    out.problems.push(format!(
+                        "stored tree hashes of size {} do not match the signed root",
+                        cp.size
+                    ));
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn ids_text(ids: &[(String, String)]) -> String {
+    ids.iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}

@@ -96,6 +96,31 @@ pub fn org_record(o: &store::Org) -> serde_json::Value {
            "company_prefixes": o.company_prefixes, "city": o.city})
 }
 
+/// The canonical record of a site, as hashed into the log (and re-checked by
+/// `ppetrace audit --local`).
+pub fn site_record(s: &store::Site) -> serde_json::Value {
+    json!({"id": s.id, "org_id": s.org_id, "gln": s.gln, "name": s.name, "city": s.city, "region": s.region})
+}
+
+/// The canonical record of a product model, as hashed into the log.
+pub fn product_record(p: &store::Product) -> serde_json::Value {
+    json!({"id": p.id, "org_id": p.org_id, "gtin": p.gtin, "name": p.name, "category": p.category,
+           "standard": p.standard, "protection_class": p.protection_class,
+           "service_life_months": p.service_life_months, "service_life_from": p.service_life_from})
+}
+
+/// The canonical record of a certificate, as hashed into the log.
+pub fn certificate_record(c: &store::Certificate) -> serde_json::Value {
+    json!({"id": c.id, "org_id": c.org_id, "product_id": c.product_id, "kind": c.kind, "number": c.number,
+           "issuer": c.issuer, "valid_from": c.valid_from, "valid_until": c.valid_until, "status": c.status})
+}
+
+/// The canonical record of a batch (its immutable fields), as hashed into the log.
+pub fn batch_record(b: &store::Batch) -> serde_json::Value {
+    json!({"id": b.id, "product_id": b.product_id, "lot": b.lot,
+           "production_date": b.production_date, "expiry_date": b.expiry_date})
+}
+
 impl App {
     /// Registers an organization. `actor` is `None` only for the CLI bootstrap.
     pub async fn create_org(&self, actor: Option<&Actor>, input: &OrgInput) -> Result<store::Org> {
@@ -206,7 +231,7 @@ impl App {
                 log_fn("site", now, actor.label(), |s: &store::Site| {
                     (
                         vec![("site".into(), s.id.to_string()), ("gln".into(), s.gln.clone())],
-                        json!({"id": s.id, "org_id": s.org_id, "gln": s.gln, "name": s.name, "city": s.city, "region": s.region}),
+                        site_record(s),
                     )
                 }),
             )
@@ -274,9 +299,7 @@ impl App {
                 log_fn("product", now, actor.label(), |p: &store::Product| {
                     (
                         vec![("product".into(), p.id.to_string()), ("gtin".into(), p.gtin.clone())],
-                        json!({"id": p.id, "org_id": p.org_id, "gtin": p.gtin, "name": p.name, "category": p.category,
-                               "standard": p.standard, "protection_class": p.protection_class,
-                               "service_life_months": p.service_life_months, "service_life_from": p.service_life_from}),
+                        product_record(p),
                     )
                 }),
             )
@@ -323,8 +346,7 @@ impl App {
                 log_fn("certificate", now, actor.label(), |c: &store::Certificate| {
                     (
                         vec![("certificate".into(), c.id.to_string()), ("number".into(), c.number.clone())],
-                        json!({"id": c.id, "org_id": c.org_id, "product_id": c.product_id, "kind": c.kind, "number": c.number,
-                               "issuer": c.issuer, "valid_from": c.valid_from, "valid_until": c.valid_until, "status": c.status}),
+                        certificate_record(c),
                     )
                 }),
             )
@@ -362,8 +384,7 @@ impl App {
                             ("gtin".into(), gtin),
                             ("lot".into(), b.lot.clone()),
                         ],
-                        json!({"id": b.id, "product_id": b.product_id, "lot": b.lot,
-                               "production_date": b.production_date, "expiry_date": b.expiry_date}),
+                        batch_record(b),
                     )
                 }),
             )

@@ -42,7 +42,8 @@ enum Command {
     /// Verifiable "double random" draws.
     #[command(subcommand)]
     Draw(cmd::draw::DrawCmd),
-    // Audit(cmd::audit::AuditArgs),
+    /// Verify the tamper-evident log: from its tiles (--url) or the database (--local).
+    Audit(cmd::audit::AuditArgs),
     // Trace(cmd::epcis_cmd::TraceCmd),
     /// Fraud-report mailbox: handler keys, reading cases locally, retention.
     #[command(subcommand)]
@@ -73,7 +74,7 @@ fn main() -> ExitCode {
             Command::Id(c) => cmd::tools::id(c),
             Command::Epcis(c) => cmd::tools::epcis(c),
             Command::Draw(c) => cmd::draw::run(c),
-            // Command::Audit(a) => cmd::audit::run(cfg, a).await,
+            Command::Audit(a) => cmd::audit::run(cfg, a).await,
             // Command::Trace(c) => cmd::epcis_cmd::run(cfg, c).await,
             Command::Mailbox(c) => cmd::mailbox::run(cfg, c).await,
             // Command::Ledger(c) => cmd::ledger::run(cfg, c).await,

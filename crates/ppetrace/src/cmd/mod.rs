@@ -3,7 +3,7 @@ pub mod codes;
 pub mod draw;
 pub mod serve;
 pub mod tools;
-// pub mod audit; (ppetrace audit)
+pub mod audit;
 // pub mod epcis_cmd; (ppetrace trace …)
 pub mod mailbox;
 // pub mod ledger; (ppetrace ledger …)
