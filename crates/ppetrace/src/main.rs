@@ -44,7 +44,9 @@ enum Command {
     Draw(cmd::draw::DrawCmd),
     /// Verify the tamper-evident log: from its tiles (--url) or the database (--local).
     Audit(cmd::audit::AuditArgs),
-    // Trace(cmd::epcis_cmd::TraceCmd),
+    /// Traceability: item history, lot forward trace (recall list), capture of EPCIS documents.
+    #[command(subcommand)]
+    Trace(cmd::epcis_cmd::TraceCmd),
     /// Fraud-report mailbox: handler keys, reading cases locally, retention.
     #[command(subcommand)]
     Mailbox(cmd::mailbox::MailboxCmd),
@@ -75,7 +77,7 @@ fn main() -> ExitCode {
             Command::Epcis(c) => cmd::tools::epcis(c),
             Command::Draw(c) => cmd::draw::run(c),
             Command::Audit(a) => cmd::audit::run(cfg, a).await,
-            // Command::Trace(c) => cmd::epcis_cmd::run(cfg, c).await,
+            Command::Trace(c) => cmd::epcis_cmd::run(cfg, c).await,
             Command::Mailbox(c) => cmd::mailbox::run(cfg, c).await,
             // Command::Ledger(c) => cmd::ledger::run(cfg, c).await,
             // Command::Bench(c) => cmd::bench::run(cfg, c).await,

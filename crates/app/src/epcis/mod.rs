@@ -129,13 +129,13 @@ pub fn index_keys(ev: &epcis::Event) -> Vec<(String, String)> {
         .flatten()
         .chain(ev.child_epcs.iter().flatten())
     {
-        if let Ok(data) = gs1::parse_any(id) {
-            if let Some(g) = data.get("01") {
-                if let Some(lot) = data.get("10") {
-                    keys.push(("lot".into(), lgtin_key(g, lot)));
-                }
-                gtins.push(g.to_string());
+        if let Ok(data) = gs1::parse_any(id)
+            && let Some(g) = data.get("01")
+        {
+            if let Some(lot) = data.get("10") {
+                keys.push(("lot".into(), lgtin_key(g, lot)));
             }
+            gtins.push(g.to_string());
         }
     }
     let lot_number = ev

@@ -116,6 +116,15 @@ fn gln_of(location: &str) -> Option<String> {
     Some(rest.split('/').next()?.to_string())
 }
 
+/// A container still to expand: (container, inside-of, from, until, depth).
+type Pending = (
+    String,
+    Option<String>,
+    DateTime<Utc>,
+    Option<DateTime<Utc>>,
+    usize,
+);
+
 struct Parsed {
     row: StoredEvent,
     body: Value,
@@ -162,7 +171,7 @@ impl App {
                 }
             }
         }
-        out.sort_by(|a, b| (a.row.event_time, a.row.id).cmp(&(b.row.event_time, b.row.id)));
+        out.sort_by_key(|a| (a.row.event_time, a.row.id));
         out.dedup_by_key(|p| p.row.id);
         Ok(out)
     }
@@ -190,7 +199,7 @@ impl App {
             .events_naming(vis, &parent_ids, &["parent"], None, None)
             .await?;
         let mut all: Vec<&Parsed> = own.iter().chain(deletes.iter()).collect();
-        all.sort_by(|a, b| (a.row.event_time, a.row.id).cmp(&(b.row.event_time, b.row.id)));
+        all.sort_by_key(|a| (a.row.event_time, a.row.id));
         all.dedup_by_key(|p| p.row.id);
         for p in all {
             if field(&p.body, "type") != Some("AggregationEvent") {
@@ -250,13 +259,7 @@ impl App {
         let mut events: Vec<(Option<String>, Parsed)> = Vec::new();
         let mut containers = Vec::new();
         // (container, inside-of, window from, window until)
-        let mut todo: Vec<(
-            String,
-            Option<String>,
-            DateTime<Utc>,
-            Option<DateTime<Utc>>,
-            usize,
-        )> = Vec::new();
+        let mut todo: Vec<Pending> = Vec::new();
         for (p, from, until) in self.containment_of(&vis, &id, &own).await? {
             todo.push((p, None, from, until, 1));
         }
@@ -297,10 +300,10 @@ impl App {
         let mut path: Vec<String> = Vec::new();
         let mut current = None;
         for (_, p) in &events {
-            if let Some(l) = loc(&p.body, "bizLocation") {
-                if path.last() != Some(&l) {
-                    path.push(l.clone());
-                }
+            if let Some(l) = loc(&p.body, "bizLocation")
+                && path.last() != Some(&l)
+            {
+                path.push(l);
             }
         }
         if let Some((_, p)) = events

@@ -4,7 +4,7 @@ pub mod draw;
 pub mod serve;
 pub mod tools;
 pub mod audit;
-// pub mod epcis_cmd; (ppetrace trace …)
+pub mod epcis_cmd;
 pub mod mailbox;
 // pub mod ledger; (ppetrace ledger …)
 // pub mod bench; (ppetrace bench …)
