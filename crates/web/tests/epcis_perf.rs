@@ -145,9 +145,9 @@ async fn measure(b: store::Backend) {
         .await
         .unwrap();
     let el = s.elapsed();
-    assert_eq!(lt.items, 10_000);
+    assert_eq!(lt.items, 100_000);
     eprintln!(
-        "{b:?}: forward trace of a 10,000-item lot: {el:?} ({} events, {} containers, {} sites)",
+        "{b:?}: forward trace of a 100,000-item lot (10,000 of them packed): {el:?} ({} events, {} containers, {} sites)",
         lt.events,
         lt.containers,
         lt.sites.len()
