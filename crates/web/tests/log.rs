@@ -1,6 +1,8 @@
 //! The tamper-evident log over HTTP (C2SP tlog-tiles, proofs, receipts,
 //! witnesses), on SQLite and PostgreSQL.
 
+#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
+
 use std::collections::HashMap;
 use std::str::FromStr;
 use std::sync::{Arc, Mutex};
@@ -172,7 +174,12 @@ async fn proofs_receipts_and_bad_parameters(b: store::Backend) {
     assert_eq!(rec["status"], "sequenced");
     let inc = &rec["inclusion"];
     let note = inc["checkpoint"].as_str().unwrap();
-    let (cp, _, _) = Checkpoint::open(note.as_bytes(), "ppetrace.local/log", &[v.clone()]).unwrap();
+    let (cp, _, _) = Checkpoint::open(
+        note.as_bytes(),
+        "ppetrace.local/log",
+        std::slice::from_ref(&v),
+    )
+    .unwrap();
     let proof = hashes(&inc["proof"]);
     tlog::verify_inclusion(
         size - 1,

@@ -38,7 +38,7 @@ fn entry_count(c: &Connection) -> Result<u64> {
 #[async_trait]
 impl crate::LogStore for SqliteStore {
     async fn log_size(&self) -> Result<u64> {
-        self.read(|c| entry_count(c)).await
+        self.read(entry_count).await
     }
 
     async fn log_entries(&self, from: u64, to: u64) -> Result<Vec<Vec<u8>>> {
