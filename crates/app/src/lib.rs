@@ -20,7 +20,7 @@ pub mod epcis;
 pub mod draws;
 pub mod mailbox;
 // pub mod ledger; (employer PPE ledger)
-// pub mod scans; (scan model, clone detection, alerts)
+pub mod scans;
 
 use std::sync::Arc;
 
@@ -61,6 +61,8 @@ pub struct AppConfig {
     pub log: log::LogSettings,
     /// Fraud-report mailbox: retention, proof-of-work difficulty, limits.
     pub mailbox: mailbox::MailboxConfig,
+    /// Scan recording, clone-detection thresholds, answer signing.
+    pub scans: scans::ScanSettings,
 }
 
 impl Default for AppConfig {
@@ -69,6 +71,7 @@ impl Default for AppConfig {
             public_base_url: "http://127.0.0.1:8080".into(),
             log: log::LogSettings::default(),
             mailbox: mailbox::MailboxConfig::default(),
+            scans: scans::ScanSettings::default(),
         }
     }
 }
@@ -81,16 +84,23 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     /// The log sequencer (signing key, batching state).
     pub log: Arc<log::Sequencer>,
+    /// Batches informational scans in the background.
+    pub scans: Arc<scans::Recorder>,
+    /// Signs verification answers.
+    pub answers: Arc<scans::AnswerSigner>,
 }
 
 impl App {
     pub fn new(store: Arc<dyn Store>, config: AppConfig) -> App {
         let log = Arc::new(log::Sequencer::new(config.log.clone()));
+        let (scans, answers) = scans::make_state(&config);
         App {
             store,
             config,
             clock: Arc::new(SystemClock),
             log,
+            scans,
+            answers,
         }
     }
 

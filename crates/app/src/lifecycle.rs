@@ -236,6 +236,12 @@ impl App {
         };
         let n = items.len();
         let event_id = self.store_event(actor, event, epcs, effects, now).await?;
+        // The scan index and clone rules follow the committed event; a failure there
+        // must not turn a recorded event into an error for the caller.
+        let handled: Vec<(store::Product, String)> = items.iter().map(|i| (i.product.clone(), i.serial.clone())).collect();
+        if let Err(e) = self.authoritative_scans(actor, step.cbv().1, &site, &handled).await {
+            tracing::warn!(error = %e, "could not index authoritative scans");
+        }
         Ok(Recorded { event_id, items: n })
     }
 

@@ -20,6 +20,16 @@ pub struct Outcome {
     pub certificates: Vec<CertInfo>,
     pub use_by: Option<NaiveDate>,
     pub checked_at: DateTime<Utc>,
+    /// Earlier informational look-ups of this code (known codes only).
+    pub scans: Option<crate::scans::ScanSummary>,
+}
+
+/// Whether a verification is a scan to record (anyone looking at an item) or a
+/// status check that records nothing and raises no alert (systems that only read).
+#[derive(Debug, Clone)]
+pub enum ScanMode {
+    Record(crate::scans::ScanInput),
+    StatusOnly,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -72,7 +82,7 @@ impl App {
     /// Verifies a code given by its parts (as in a Digital Link path). Syntax errors
     /// are `Invalid`; a well-formed code nobody issued is verdict `unknown`, answered
     /// with the same lookups as a known one so timing does not tell them apart.
-    pub async fn verify(&self, gtin: &str, lot: Option<&str>, serial: &str) -> Result<Outcome> {
+    pub async fn verify(&self, gtin: &str, lot: Option<&str>, serial: &str, mode: &ScanMode) -> Result<Outcome> {
         let gtin = gs1::Gtin::parse(gtin).map_err(|e| domain::DomainError::gs1("gtin", &e))?;
         let serial =
             gs1::Serial::parse(serial).map_err(|e| domain::DomainError::gs1("serial", &e))?;
@@ -108,8 +118,56 @@ impl App {
                 _ => None,
             },
         };
-        let decision = decide(&facts, now.date_naive());
+        let mut decision = decide(&facts, now.date_naive());
         let known = facts.code.is_some();
+        let mut scans = None;
+        if let (Some(p), Some(c)) = (&product, &code) {
+            let input = match mode {
+                ScanMode::Record(i) => Some(i.clone()),
+                ScanMode::StatusOnly => None,
+            };
+            let place = input
+                .as_ref()
+                .map(|i| domain::scan::Place::coarse(i.lat, i.lon, clean_place(&i.city), clean_place(&i.region)))
+                .unwrap_or_default();
+            let scan = store::scans::NewScan {
+                product_id: p.id,
+                serial: c.serial.clone(),
+                batch_id: c.batch.id,
+                at: now,
+                kind: store::scans::SCAN_INFORMATIONAL,
+                org_id: None,
+                step: None,
+                lat: place.lat,
+                lon: place.lon,
+                city: place.city.clone(),
+                region: place.region.clone(),
+                place_key: place.bucket_key(),
+            };
+            let scrapped = facts.code.as_ref().is_some_and(|f| f.state == CodeState::Scrapped);
+            let eval = self.evaluate_scan(&scan, scrapped).await?;
+            if input.is_some() {
+                for (signal, between_auth) in &eval.signals {
+                    // A clone indicator turns an otherwise usable answer into
+                    // "suspicious"; recalled or scrapped items already say "do not use".
+                    let usable = matches!(decision.verdict, Verdict::Genuine | Verdict::Expired | Verdict::NotReleased);
+                    if signal.makes_suspicious(*between_auth) && usable {
+                        if decision.verdict == Verdict::Genuine {
+                            decision.reasons.clear();
+                        }
+                        decision.verdict = Verdict::Suspicious;
+                    }
+                    decision.reasons.push(Reason {
+                        code: signal.cause(),
+                        message: signal.explain(false),
+                        message_zh: signal.explain(true),
+                    });
+                }
+                self.raise_alerts(&scan, p.org_id, &eval.signals).await?;
+                self.queue_scan(scan);
+            }
+            scans = Some(eval.summary);
+        }
         Ok(Outcome {
             verdict: decision.verdict,
             safe_to_use: decision.verdict.safe_to_use(),
@@ -162,11 +220,12 @@ impl App {
             },
             use_by: decision.use_by,
             checked_at: now,
+            scans,
         })
     }
 
     /// Verifies a code given in any GS1 form (Digital Link URI, element string, URN).
-    pub async fn verify_text(&self, text: &str) -> Result<Outcome> {
+    pub async fn verify_text(&self, text: &str, mode: &ScanMode) -> Result<Outcome> {
         let data = gs1::parse_any(text).map_err(|e| domain::DomainError::gs1("code", &e))?;
         let (Some(gtin), Some(serial)) = (data.get("01"), data.get("21")) else {
             return Err(AppError::invalid(
@@ -174,8 +233,16 @@ impl App {
                 "a verifiable code needs a GTIN (01) and a serial (21)",
             ));
         };
-        self.verify(gtin, data.get("10"), serial).await
+        self.verify(gtin, data.get("10"), serial, mode).await
     }
+}
+
+/// City and region names are free text from the caller: short, printable, trimmed.
+fn clean_place(v: &Option<String>) -> Option<String> {
+    v.as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty() && t.chars().count() <= 60 && !t.chars().any(char::is_control))
+        .map(String::from)
 }
 
 fn code_facts(p: &store::Product, c: &store::CodeView) -> Result<CodeFacts> {

@@ -212,8 +212,8 @@ pub fn evaluate(history: &[Scan], new: &Scan, item: &ItemContext, cfg: &CloneCon
             .iter()
             .filter(|s| s.at <= new.at && s.place.point().is_some())
             .max_by_key(|s| s.at);
-        if let Some(prev) = prev {
-            if let Some(p_old) = prev.place.point() {
+        if let Some(prev) = prev
+            && let Some(p_old) = prev.place.point() {
                 let km = distance_km(p_old, p_new);
                 let hours = (new.at - prev.at).num_seconds().max(0) as f64 / 3600.0;
                 if km >= cfg.min_distance_km && km > cfg.max_speed_kmh * hours {
@@ -221,13 +221,11 @@ pub fn evaluate(history: &[Scan], new: &Scan, item: &ItemContext, cfg: &CloneCon
                     out.push((Signal::ImpossibleTravel { km, hours, from: label(&prev.place), to: label(&new.place) }, both));
                 }
             }
-        }
     }
-    if let Some(scrapped) = item.scrapped_at {
-        if new.at > scrapped {
+    if let Some(scrapped) = item.scrapped_at
+        && new.at > scrapped {
             out.push((Signal::ScanAfterScrapping, new.kind == ScanKind::Authoritative));
         }
-    }
     if new.kind == ScanKind::Authoritative && is_custody_step(new.step.as_deref()) {
         let mut orgs: Vec<i64> = history
             .iter()
@@ -265,11 +263,10 @@ pub fn evaluate(history: &[Scan], new: &Scan, item: &ItemContext, cfg: &CloneCon
         if f64::from(b) > threshold {
             out.push((Signal::ExcessiveScans { buckets: b, batch_mean: item.batch_mean_buckets }, false));
         }
-        if let Some(region) = &new.place.region {
-            if !item.shipped_regions.is_empty() && !item.shipped_regions.iter().any(|r| r.eq_ignore_ascii_case(region)) {
+        if let Some(region) = &new.place.region
+            && !item.shipped_regions.is_empty() && !item.shipped_regions.iter().any(|r| r.eq_ignore_ascii_case(region)) {
                 out.push((Signal::UnshippedRegion { region: region.clone() }, false));
             }
-        }
     }
     out
 }

@@ -170,8 +170,8 @@ pub fn decide(facts: &Facts, today: NaiveDate) -> Decision {
         }
     };
 
-    if let Some(scanned) = &facts.scanned_lot {
-        if scanned != &code.lot {
+    if let Some(scanned) = &facts.scanned_lot
+        && scanned != &code.lot {
             worse(Verdict::Suspicious, &mut verdict);
             reasons.push(reason(
                 "lot_mismatch",
@@ -179,7 +179,6 @@ pub fn decide(facts: &Facts, today: NaiveDate) -> Decision {
                 format!("标签上的批号为 {scanned}，但此序列号属于批号 {}。标签可能是复制的。", code.lot),
             ));
         }
-    }
     if code.state == CodeState::Scrapped {
         worse(Verdict::Scrapped, &mut verdict);
         reasons.push(reason(
@@ -207,8 +206,8 @@ pub fn decide(facts: &Facts, today: NaiveDate) -> Decision {
             "制造商已发放此编码，但尚未放行该物品，它不应已在市场上流通。".into(),
         ));
     }
-    if let Some(exp) = code.expiry_date {
-        if today > exp {
+    if let Some(exp) = code.expiry_date
+        && today > exp {
             worse(Verdict::Expired, &mut verdict);
             reasons.push(reason(
                 "batch_expired",
@@ -216,7 +215,6 @@ pub fn decide(facts: &Facts, today: NaiveDate) -> Decision {
                 format!("该批次已于 {exp} 过期。"),
             ));
         }
-    }
     let life_start = match code.service_life_from {
         ServiceLifeFrom::Manufacture => code.production_date,
         ServiceLifeFrom::FirstUse => code.first_use,
@@ -225,8 +223,8 @@ pub fn decide(facts: &Facts, today: NaiveDate) -> Decision {
         (Some(start), Some(m)) => service_life_end(start, m),
         _ => None,
     };
-    if let Some(end) = use_by {
-        if today > end {
+    if let Some(end) = use_by
+        && today > end {
             worse(Verdict::Expired, &mut verdict);
             reasons.push(reason(
                 "service_life_ended",
@@ -234,7 +232,6 @@ pub fn decide(facts: &Facts, today: NaiveDate) -> Decision {
                 format!("其标称使用期限已于 {end} 届满。"),
             ));
         }
-    }
     if verdict == Verdict::Genuine {
         reasons.push(reason(
             "issued_by_manufacturer",
@@ -302,7 +299,8 @@ mod tests {
             }),
             ..active()
         };
-        let cases: Vec<(&str, Option<CodeFacts>, Option<&str>, Verdict, &[&str])> = vec![
+        type Case<'a> = (&'a str, Option<CodeFacts>, Option<&'a str>, Verdict, &'a [&'a str]);
+        let cases: Vec<Case> = vec![
             (
                 "unknown",
                 None,

@@ -181,6 +181,10 @@ impl Config {
             app::AppConfig {
                 public_base_url: base.trim_end_matches('/').to_string(),
                 log,
+                scans: app::scans::ScanSettings {
+                    answer_key_seed: Some(self.answer_key_seed()?),
+                    ..app::scans::ScanSettings::default()
+                },
                 ..app::AppConfig::default()
             },
         );
@@ -217,6 +221,37 @@ impl Config {
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         write_secret(&path, &key)?;
         Ok(key)
+    }
+}
+
+impl Config {
+    /// The seed of the key that signs verification answers: hex in the file named by
+    /// `PPETRACE_ANSWER_KEY_FILE`, or generated once into
+    /// `<data_dir>/answer-signing.key` (mode 0600) and reused. Every API node must
+    /// share it, so PostgreSQL deployments configure the file.
+    pub fn answer_key_seed(&self) -> anyhow::Result<[u8; 32]> {
+        let configured = env("PPETRACE_ANSWER_KEY_FILE").map(PathBuf::from);
+        let path = configured.clone().unwrap_or_else(|| self.data_dir.join("answer-signing.key"));
+        let text = if path.exists() || configured.is_some() {
+            std::fs::read_to_string(&path).with_context(|| format!("reading answer signing key {}", path.display()))?
+        } else {
+            std::fs::create_dir_all(&self.data_dir).with_context(|| format!("creating {}", self.data_dir.display()))?;
+            let mut seed = [0u8; 32];
+            rand::RngCore::fill_bytes(&mut rand::rng(), &mut seed);
+            let hex: String = seed.iter().map(|b| format!("{b:02x}")).collect();
+            write_secret(&path, &hex)?;
+            hex
+        };
+        let t = text.trim();
+        let mut seed = [0u8; 32];
+        if t.len() != 64 {
+            anyhow::bail!("{}: expected 64 hex characters", path.display());
+        }
+        for (i, chunk) in t.as_bytes().chunks(2).enumerate() {
+            let pair = std::str::from_utf8(chunk).ok().and_then(|h| u8::from_str_radix(h, 16).ok());
+            seed[i] = pair.with_context(|| format!("{}: not hex", path.display()))?;
+        }
+        Ok(seed)
     }
 }
 

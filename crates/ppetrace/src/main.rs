@@ -51,7 +51,9 @@ enum Command {
     #[command(subcommand)]
     Mailbox(cmd::mailbox::MailboxCmd),
     // Ledger(cmd::ledger::LedgerCmd),
-    // Bench(cmd::bench::BenchCmd),
+    /// Benchmarks against the real server (see BENCHMARKS.md).
+    #[command(subcommand)]
+    Bench(cmd::bench::BenchCmd),
 }
 
 fn main() -> ExitCode {
@@ -80,7 +82,7 @@ fn main() -> ExitCode {
             Command::Trace(c) => cmd::epcis_cmd::run(cfg, c).await,
             Command::Mailbox(c) => cmd::mailbox::run(cfg, c).await,
             // Command::Ledger(c) => cmd::ledger::run(cfg, c).await,
-            // Command::Bench(c) => cmd::bench::run(cfg, c).await,
+            Command::Bench(c) => cmd::bench::run(cfg, c).await,
         }
     });
     match result {

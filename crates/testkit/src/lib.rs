@@ -158,6 +158,12 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 
 /// Like [`spawn_app`], letting the caller adjust the [`App`] (e.g. pin the clock).
 pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(App) -> App) -> TestApp {
+    // Rate limits are off unless a test asks for them (`spawn_app_web`).
+    spawn_app_web(backend, adjust, web::WebConfig { rate_limit: None, ..web::WebConfig::default() }).await
+}
+
+/// Like [`spawn_app_with`], with the HTTP layer's settings given.
+pub async fn spawn_app_web(backend: Backend, adjust: impl FnOnce(App) -> App, web_config: web::WebConfig) -> TestApp {
     let (store, guard) = fresh_store(backend).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
@@ -184,7 +190,7 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(App) -> App) -
     // for huge batches or after an hour, so tests force steps with `app.sequence_log()`.
     app.sequence_log().await.expect("first log checkpoint");
     let _sequencer = app.spawn_sequencer();
-    let ctx = web::ApiContext { app: app.clone(), web: Arc::new(web::WebConfig::default()) };
+    let ctx = web::ApiContext { app: app.clone(), web: Arc::new(web_config) };
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(async move {
         let _ = web::serve(listener, ctx, async {
@@ -246,6 +252,105 @@ mod tests {
         assert_eq!(super::with_database("postgres://u@h:5432/postgres", "x"), "postgres://u@h:5432/x");
         assert_eq!(super::with_database("postgres://u@h/postgres?sslmode=disable", "x"), "postgres://u@h/x?sslmode=disable");
         assert_eq!(super::with_database("postgres://u@h", "x"), "postgres://u@h/x");
-        assert_eq!(super::with_check("690123400000"), "6901234000006");
+        assert_eq!(super::with_check("690123400000"), "6901234000009");
     }
+}
+
+/// A manufacturer registered through the API, with a site, a product (GTIN under its
+/// prefix), an LA-mark certificate and one batch (lot `L1`, produced today).
+pub struct Maker {
+    pub org_id: i64,
+    pub key: String,
+    pub site_gln: String,
+    pub gtin: String,
+    pub batch_id: i64,
+}
+
+fn assert_created(r: &reqwest::StatusCode, what: &str) {
+    assert_eq!(*r, reqwest::StatusCode::CREATED, "{what}");
+}
+
+/// Registers an organization with `roles` and a key; returns (org id, key).
+pub async fn register_org(t: &TestApp, name: &str, roles: &[&str], gln: &str, prefixes: &[&str]) -> (i64, String) {
+    let r = t
+        .post("/api/v1/organizations", Some(&t.admin_key), serde_json::json!({
+            "name": name, "roles": roles, "gln": gln, "company_prefixes": prefixes
+        }))
+        .await;
+    assert_created(&r.status(), "organization");
+    let org: serde_json::Value = r.json().await.expect("json");
+    let org_id = org["id"].as_i64().expect("id");
+    let r = t.post(&format!("/api/v1/organizations/{org_id}/keys"), Some(&t.admin_key), serde_json::json!({"label": "main"})).await;
+    assert_created(&r.status(), "key");
+    let key = r.json::<serde_json::Value>().await.expect("json")["key"].as_str().expect("key").to_string();
+    (org_id, key)
+}
+
+/// Registers a site for an organization.
+pub async fn register_site(t: &TestApp, org_id: i64, key: &str, gln: &str, city: &str, lat: f64, lon: f64) {
+    let r = t
+        .post(&format!("/api/v1/organizations/{org_id}/sites"), Some(key), serde_json::json!({
+            "gln": gln, "name": format!("{city} site"), "city": city, "latitude": lat, "longitude": lon
+        }))
+        .await;
+    assert_created(&r.status(), "site");
+}
+
+pub async fn register_maker(t: &TestApp, prefix: &str, name: &str) -> Maker {
+    let (org_id, key) = register_org(t, name, &["manufacturer"], &with_check(&format!("{prefix}00000")), &[prefix]).await;
+    let site_gln = with_check(&format!("{prefix}00001"));
+    register_site(t, org_id, &key, &site_gln, "Anshan", 41.1, 122.99).await;
+    let gtin = with_check(&format!("0{prefix}00001"));
+    let r = t
+        .post("/api/v1/products", Some(&key), serde_json::json!({
+            "gtin": gtin, "name": "Helmet", "category": "head", "standard": "GB 2811-2019", "service_life_months": 30
+        }))
+        .await;
+    assert_created(&r.status(), "product");
+    let r = t
+        .post("/api/v1/certificates", Some(&key), serde_json::json!({
+            "gtin": gtin, "kind": "la_mark", "number": format!("23-01-{}", &prefix[1..]), "issuer": "LA centre",
+            "valid_from": "2025-01-01", "valid_until": "2028-12-31"
+        }))
+        .await;
+    assert_created(&r.status(), "certificate");
+    let today = chrono::Utc::now().date_naive();
+    let r = t
+        .post("/api/v1/batches", Some(&key), serde_json::json!({"gtin": gtin, "lot": "L1", "production_date": today.to_string()}))
+        .await;
+    assert_created(&r.status(), "batch");
+    let batch_id = r.json::<serde_json::Value>().await.expect("json")["id"].as_i64().expect("id");
+    Maker { org_id, key, site_gln, gtin, batch_id }
+}
+
+/// Issues `n` codes for the maker's batch and returns their Digital Link URIs.
+pub async fn issue_codes(t: &TestApp, m: &Maker, n: u64) -> Vec<String> {
+    let r = t.post(&format!("/api/v1/batches/{}/codes", m.batch_id), Some(&m.key), serde_json::json!({"count": n})).await;
+    assert_created(&r.status(), "codes");
+    let r = t.get(&format!("/api/v1/batches/{}/codes.csv", m.batch_id), Some(&m.key)).await;
+    assert_eq!(r.status(), reqwest::StatusCode::OK);
+    let csv = r.text().await.expect("csv");
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("digital_link"));
+    lines.map(String::from).collect()
+}
+
+/// Releases the maker's batch at its site.
+pub async fn release(t: &TestApp, m: &Maker) {
+    let r = t.post(&format!("/api/v1/batches/{}/release", m.batch_id), Some(&m.key), serde_json::json!({"site_gln": m.site_gln})).await;
+    assert_created(&r.status(), "release");
+}
+
+/// The JSON verification answer of a printed URI.
+pub async fn verdict(t: &TestApp, uri: &str) -> serde_json::Value {
+    let r = t.client.get(uri).header("accept", "application/json").send().await.expect("request");
+    assert_eq!(r.status(), reqwest::StatusCode::OK);
+    r.json().await.expect("json")
+}
+
+/// Percent-encodes everything but ASCII letters and digits.
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
 }

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod error;
 pub mod i18n;
 pub mod pages;
+pub mod ratelimit;
 pub mod resolver;
 pub mod log;
 pub mod epcis;
@@ -35,6 +36,8 @@ pub struct WebConfig {
     pub max_body_bytes: usize,
     /// A request that takes longer is answered 503.
     pub request_timeout: Duration,
+    /// Per-client limit on public look-ups; `None` turns it off.
+    pub rate_limit: Option<ratelimit::RateLimit>,
 }
 
 impl Default for WebConfig {
@@ -42,6 +45,7 @@ impl Default for WebConfig {
         WebConfig {
             max_body_bytes: 1 << 20,
             request_timeout: Duration::from_secs(30),
+            rate_limit: Some(ratelimit::RateLimit::default()),
         }
     }
 }
@@ -57,6 +61,8 @@ pub struct ApiContext {
 pub fn router(ctx: ApiContext) -> Router {
     let limit = ctx.web.max_body_bytes;
     let timeout = ctx.web.request_timeout;
+    let limiter = Arc::new(ratelimit::Limiter::default());
+    let rate_ctx = ctx.clone();
     Router::new()
         .merge(api::router())
         .merge(resolver::router())
@@ -68,6 +74,10 @@ pub fn router(ctx: ApiContext) -> Router {
         // .merge(ledger::router())
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
+        .layer(axum::middleware::from_fn(move |req: axum::extract::Request, next: axum::middleware::Next| {
+            let (ctx, limiter) = (rate_ctx.clone(), limiter.clone());
+            async move { ratelimit::middleware(ctx, limiter, req, next).await }
+        }))
         .layer(DefaultBodyLimit::max(limit))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::SERVICE_UNAVAILABLE,
@@ -95,7 +105,7 @@ pub async fn serve(
     ctx: ApiContext,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(ctx))
+    axum::serve(listener, router(ctx).into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(shutdown)
         .await
 }

@@ -3,7 +3,6 @@
 //! on `Accept`, or `?format=json`).
 
 use askama::Template;
-use axum::Json;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -20,12 +19,50 @@ pub fn router() -> Router<ApiContext> {
     Router::new()
         .route("/01/{gtin}/21/{serial}", get(resolve_serial))
         .route("/01/{gtin}/10/{lot}/21/{serial}", get(resolve_lot_serial))
+        .route("/.well-known/ppetrace-answer-key", get(answer_key))
 }
 
 #[derive(Deserialize)]
 struct ResolverQuery {
     lang: Option<String>,
     format: Option<String>,
+    /// Optional coarse location of the scan (an app may send it; pages do not).
+    lat: Option<f64>,
+    lon: Option<f64>,
+    city: Option<String>,
+    region: Option<String>,
+}
+
+/// Header carrying the Ed25519 signature of the response body.
+pub const SIGNATURE_HEADER: &str = "ppe-signature";
+
+/// Adds the answer signature (over the exact body bytes) to a response.
+pub fn sign_response(ctx: &ApiContext, body: String, content_type: &'static str, status: StatusCode) -> Response {
+    let sig = ctx.app.answers.sign(body.as_bytes());
+    let mut r = (status, [(header::CONTENT_TYPE, content_type)], body).into_response();
+    if let Ok(v) = header::HeaderValue::from_str(&sig) {
+        r.headers_mut().insert(SIGNATURE_HEADER, v);
+    }
+    r.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    r.headers_mut().insert(header::VARY, header::HeaderValue::from_static("Accept, Accept-Language"));
+    r
+}
+
+/// A verification answer as signed JSON.
+pub fn signed_json(ctx: &ApiContext, outcome: &app::verify::Outcome) -> Response {
+    match serde_json::to_string(outcome) {
+        Ok(body) => sign_response(ctx, body, "application/json", StatusCode::OK),
+        Err(e) => ApiError::from(app::AppError::Internal(e.to_string())).into_response(),
+    }
+}
+
+/// The verifier key of answer signatures, one line (C2SP signed-note key format).
+async fn answer_key(State(ctx): State<ApiContext>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        format!("{}\n", ctx.app.answers.verifier_key()),
+    )
+        .into_response()
 }
 
 fn wants_json(headers: &HeaderMap, q: &ResolverQuery) -> bool {
@@ -73,21 +110,16 @@ async fn answer(
     lot: Option<&str>,
     serial: &str,
 ) -> Response {
-    let result = ctx.app.verify(gtin, lot, serial).await;
+    let mode = app::verify::ScanMode::Record(app::scans::ScanInput {
+        lat: q.lat,
+        lon: q.lon,
+        city: q.city.clone(),
+        region: q.region.clone(),
+    });
+    let result = ctx.app.verify(gtin, lot, serial, &mode).await;
     if wants_json(headers, q) {
         return match result {
-            Ok(outcome) => {
-                let mut r = Json(outcome).into_response();
-                r.headers_mut().insert(
-                    header::CACHE_CONTROL,
-                    header::HeaderValue::from_static("no-store"),
-                );
-                r.headers_mut().insert(
-                    header::VARY,
-                    header::HeaderValue::from_static("Accept, Accept-Language"),
-                );
-                r
-            }
+            Ok(outcome) => signed_json(ctx, &outcome),
             Err(e) => ApiError::from(e).into_response(),
         };
     }
@@ -107,7 +139,7 @@ async fn answer(
     };
     let chrome = Chrome::new(l, &path, &[]);
     match result {
-        Ok(outcome) => verdict_page(&chrome, &outcome),
+        Ok(outcome) => verdict_page(ctx, &chrome, &outcome),
         Err(app::AppError::Invalid(d)) => invalid_page(&chrome, &d.to_string()),
         Err(e) => ApiError::from(e).into_response(),
     }
@@ -135,6 +167,8 @@ struct VerifyPage<'a> {
     digital_link: &'a str,
     checked_at: String,
     json_link: String,
+    scans: &'a Option<app::scans::ScanSummary>,
+    answer_key: String,
 }
 
 fn cert_kind_label(kind: &str, l: Lang) -> &'static str {
@@ -156,7 +190,7 @@ fn cert_status_label(status: &str, l: Lang) -> &'static str {
     }
 }
 
-pub fn verdict_page(c: &Chrome, o: &app::verify::Outcome) -> Response {
+pub fn verdict_page(ctx: &ApiContext, c: &Chrome, o: &app::verify::Outcome) -> Response {
     use domain::verify::Verdict;
     let l = c.l;
     let (tone, icon) = match o.verdict {
@@ -211,17 +245,14 @@ pub fn verdict_page(c: &Chrome, o: &app::verify::Outcome) -> Response {
             .collect(),
         digital_link: &o.code.digital_link,
         checked_at: o.checked_at.format("%Y-%m-%d %H:%M").to_string(),
-        json_link: format!(
-            "/api/v1/verify?code={}",
-            crate::pages::encode(&o.code.digital_link)
-        ),
+        json_link: format!("/api/v1/status?code={}", crate::pages::encode(&o.code.digital_link)),
+        scans: &o.scans,
+        answer_key: ctx.app.answers.verifier_key(),
     };
-    let mut r = render(StatusCode::OK, &page);
-    r.headers_mut().insert(
-        header::CACHE_CONTROL,
-        header::HeaderValue::from_static("no-store"),
-    );
-    r
+    match page.render() {
+        Ok(html) => sign_response(ctx, html, "text/html; charset=utf-8", StatusCode::OK),
+        Err(e) => ApiError::from(app::AppError::Internal(format!("template: {e}"))).into_response(),
+    }
 }
 
 #[derive(Template)]

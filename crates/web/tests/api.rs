@@ -2,71 +2,14 @@
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use testkit::{TestApp, both_backends, spawn_app, with_check};
+use testkit::{Maker, TestApp, both_backends, issue_codes, register_maker, spawn_app, urlencode, verdict, with_check};
 
-struct Maker {
-    key: String,
-    site_gln: String,
-    gtin: String,
-    batch_id: i64,
-}
-
-/// Registers a manufacturer with a site, a product, a certificate and a batch.
 async fn maker(t: &TestApp, prefix: &str, name: &str) -> Maker {
-    let org_gln = with_check(&format!("{prefix}00000"));
-    let r = t
-        .post("/api/v1/organizations", Some(&t.admin_key), json!({
-            "name": name, "roles": ["manufacturer"], "gln": org_gln, "company_prefixes": [prefix]
-        }))
-        .await;
-    assert_eq!(r.status(), StatusCode::CREATED);
-    let org: Value = r.json().await.unwrap();
-    let org_id = org["id"].as_i64().unwrap();
-    let r = t.post(&format!("/api/v1/organizations/{org_id}/keys"), Some(&t.admin_key), json!({"label": "main"})).await;
-    assert_eq!(r.status(), StatusCode::CREATED);
-    let key = r.json::<Value>().await.unwrap()["key"].as_str().unwrap().to_string();
-    let site_gln = with_check(&format!("{prefix}00001"));
-    let r = t.post(&format!("/api/v1/organizations/{org_id}/sites"), Some(&key), json!({"gln": site_gln, "name": "Factory", "city": "Anshan"})).await;
-    assert_eq!(r.status(), StatusCode::CREATED);
-    let gtin = with_check(&format!("0{prefix}00001"));
-    let r = t
-        .post("/api/v1/products", Some(&key), json!({
-            "gtin": gtin, "name": "Helmet", "category": "head", "standard": "GB 2811-2019", "service_life_months": 30
-        }))
-        .await;
-    assert_eq!(r.status(), StatusCode::CREATED, "{:?}", r.text().await);
-    let r = t
-        .post("/api/v1/certificates", Some(&key), json!({
-            "gtin": gtin, "kind": "la_mark", "number": format!("23-01-{}", &prefix[1..]), "issuer": "LA centre",
-            "valid_from": "2025-01-01", "valid_until": "2028-12-31"
-        }))
-        .await;
-    assert_eq!(r.status(), StatusCode::CREATED, "{:?}", r.text().await);
-    let today = chrono::Utc::now().date_naive();
-    let r = t
-        .post("/api/v1/batches", Some(&key), json!({"gtin": gtin, "lot": "L1", "production_date": today.to_string()}))
-        .await;
-    assert_eq!(r.status(), StatusCode::CREATED);
-    let batch_id = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
-    Maker { key, site_gln, gtin, batch_id }
+    register_maker(t, prefix, name).await
 }
 
 async fn issue(t: &TestApp, m: &Maker, n: u64) -> Vec<String> {
-    let r = t.post(&format!("/api/v1/batches/{}/codes", m.batch_id), Some(&m.key), json!({"count": n})).await;
-    assert_eq!(r.status(), StatusCode::CREATED);
-    let r = t.get(&format!("/api/v1/batches/{}/codes.csv", m.batch_id), Some(&m.key)).await;
-    assert_eq!(r.status(), StatusCode::OK);
-    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
-    let csv = r.text().await.unwrap();
-    let mut lines = csv.lines();
-    assert_eq!(lines.next(), Some("digital_link"));
-    lines.map(String::from).collect()
-}
-
-async fn verdict(t: &TestApp, uri: &str) -> Value {
-    let r = t.client.get(uri).header("accept", "application/json").send().await.unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
-    r.json().await.unwrap()
+    issue_codes(t, m, n).await
 }
 
 async fn scan_verdicts_follow_the_lifecycle(b: store::Backend) {
@@ -123,12 +66,6 @@ async fn scan_verdicts_follow_the_lifecycle(b: store::Backend) {
     let h: Value = r.json().await.unwrap();
     let steps: Vec<&str> = h["events"].as_array().unwrap().iter().map(|e| e["bizStep"].as_str().unwrap()).collect();
     assert_eq!(steps, ["commissioning", "commissioning", "holding"]);
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
-        .collect()
 }
 
 async fn pages_speak_english_and_chinese(b: store::Backend) {

@@ -7,4 +7,4 @@ pub mod audit;
 pub mod epcis_cmd;
 pub mod mailbox;
 // pub mod ledger; (ppetrace ledger …)
-// pub mod bench; (ppetrace bench …)
+pub mod bench;

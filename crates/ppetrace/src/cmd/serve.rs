@@ -17,7 +17,14 @@ pub struct ServeArgs {
 }
 
 fn init_logging(json: bool) {
-    let filter = EnvFilter::try_from_env("PPETRACE_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let mut filter = EnvFilter::try_from_env("PPETRACE_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    // Connection-level logs of the HTTP stack name peer addresses; reporters to the
+    // mailbox must never be identifiable from logs, at any level.
+    for quiet in ["axum::serve=off", "hyper=off", "hyper_util=off"] {
+        if let Ok(d) = quiet.parse() {
+            filter = filter.add_directive(d);
+        }
+    }
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
@@ -68,6 +75,7 @@ pub async fn run(mut cfg: Config, args: ServeArgs) -> anyhow::Result<()> {
         web: Arc::new(web::WebConfig {
             max_body_bytes: cfg.max_body_bytes,
             request_timeout: Duration::from_secs(cfg.request_timeout_secs),
+            ..web::WebConfig::default()
         }),
     };
     let shutdown = async {

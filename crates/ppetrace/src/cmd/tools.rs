@@ -15,7 +15,7 @@ pub struct VerifyArgs {
 
 pub async fn verify(cfg: Config, args: VerifyArgs) -> anyhow::Result<()> {
     let app = cfg.open_app().await?;
-    let outcome = app.verify_text(&args.code).await?;
+    let outcome = app.verify_text(&args.code, &app::verify::ScanMode::StatusOnly).await?;
     println!("{}", serde_json::to_string_pretty(&outcome)?);
     Ok(())
 }

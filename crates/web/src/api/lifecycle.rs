@@ -1,6 +1,9 @@
 //! Lifecycle steps, batch release and recall, item history, and verification.
 
 use app::lifecycle::StepInput;
+use app::scans::ScanInput;
+use app::verify::ScanMode;
+use axum::response::Response;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
@@ -22,6 +25,7 @@ pub fn router() -> Router<ApiContext> {
         .route("/api/v1/batches/{id}/recall", post(recall))
         .route("/api/v1/items/history", get(history))
         .route("/api/v1/verify", get(verify))
+        .route("/api/v1/status", get(status))
 }
 
 async fn record_step(
@@ -83,6 +87,11 @@ async fn recall(
 #[derive(Deserialize)]
 struct CodeQuery {
     code: Option<String>,
+    /// Optional coarse location of an informational scan.
+    lat: Option<f64>,
+    lon: Option<f64>,
+    city: Option<String>,
+    region: Option<String>,
 }
 
 fn code_param(q: &CodeQuery) -> Result<&str, ApiError> {
@@ -100,7 +109,7 @@ async fn history(
     Query(q): Query<CodeQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let code = code_param(&q)?;
-    let outcome = ctx.app.verify_text(code).await?;
+    let outcome = ctx.app.verify_text(code, &ScanMode::StatusOnly).await?;
     let owner = match &outcome.manufacturer {
         Some(m) => m.id,
         None => return Err(app::AppError::NotFound("item".into()).into()),
@@ -115,9 +124,15 @@ async fn history(
     Ok(Json(json!({ "item": outcome.code, "events": events })))
 }
 
-async fn verify(
-    State(ctx): State<ApiContext>,
-    Query(q): Query<CodeQuery>,
-) -> Result<Json<app::verify::Outcome>, ApiError> {
-    Ok(Json(ctx.app.verify_text(code_param(&q)?).await?))
+/// A verification: recorded as an informational scan (clone rules, alerts).
+async fn verify(State(ctx): State<ApiContext>, Query(q): Query<CodeQuery>) -> Result<Response, ApiError> {
+    let mode = ScanMode::Record(ScanInput { lat: q.lat, lon: q.lon, city: q.city.clone(), region: q.region.clone() });
+    let outcome = ctx.app.verify_text(code_param(&q)?, &mode).await?;
+    Ok(crate::resolver::signed_json(&ctx, &outcome))
+}
+
+/// A status check: the same answer, but nothing is recorded and no alert is raised.
+async fn status(State(ctx): State<ApiContext>, Query(q): Query<CodeQuery>) -> Result<Response, ApiError> {
+    let outcome = ctx.app.verify_text(code_param(&q)?, &ScanMode::StatusOnly).await?;
+    Ok(crate::resolver::signed_json(&ctx, &outcome))
 }

@@ -1,5 +1,6 @@
 //! The JSON REST API under `/api/v1`.
 
+pub mod alerts;
 pub mod codes;
 pub mod lifecycle;
 pub mod registry;
@@ -12,6 +13,7 @@ use crate::ApiContext;
 pub fn router() -> Router<ApiContext> {
     Router::new()
         .merge(registry::router())
+        .merge(alerts::router())
         .merge(codes::router())
         .merge(lifecycle::router())
         .route("/healthz", get(|| async { "ok\n" }))

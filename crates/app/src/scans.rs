@@ -1,0 +1,398 @@
+//! Golden eyes, the stateful part: recording scans, evaluating the clone rules of
+//! `domain::scan` against an item's history, opening and working alerts, and signing
+//! verification answers.
+//!
+//! Informational scans are recorded by a background [`Recorder`] that writes them in
+//! batches (every 200 ms or 1,000 scans): recording a consumer's look costs no fsync on
+//! the request path. Under overload scans are dropped (and counted), never requests.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use domain::authz::Actor;
+use domain::log_entry::LogEntry;
+use domain::org::Role;
+use domain::scan::{AlertLevel, CloneConfig, ItemContext, Place, Scan, ScanKind, Signal};
+use ed25519_dalek::Signer as _;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use store::scans::{Alert, AlertCount, NewAlert, NewScan, SCAN_AUTHORITATIVE, SCAN_INFORMATIONAL};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::{App, AppError, Result};
+
+/// Settings of scan recording, clone detection and answer signing.
+#[derive(Debug, Clone)]
+pub struct ScanSettings {
+    pub clone: CloneConfig,
+    /// Seed of the Ed25519 key that signs verification answers; `None` makes an
+    /// ephemeral one (tests). `serve` loads or creates `answer-signing.key`.
+    pub answer_key_seed: Option<[u8; 32]>,
+    /// Name in the published verifier key.
+    pub answer_key_name: String,
+    /// How many earlier scans the rules look at.
+    pub history_limit: u32,
+    pub flush_interval: Duration,
+    pub queue_capacity: usize,
+}
+
+impl Default for ScanSettings {
+    fn default() -> Self {
+        ScanSettings {
+            clone: CloneConfig::default(),
+            answer_key_seed: None,
+            answer_key_name: "ppetrace-answers".into(),
+            history_limit: 50,
+            flush_interval: Duration::from_millis(200),
+            queue_capacity: 100_000,
+        }
+    }
+}
+
+enum Msg {
+    Scan(NewScan),
+    Flush(oneshot::Sender<()>),
+}
+
+/// Batches scan writes in the background.
+pub struct Recorder {
+    tx: std::sync::OnceLock<mpsc::Sender<Msg>>,
+    pub dropped: AtomicU64,
+    pub recorded: Arc<AtomicU64>,
+}
+
+impl Recorder {
+    fn new() -> Recorder {
+        Recorder { tx: std::sync::OnceLock::new(), dropped: AtomicU64::new(0), recorded: Arc::new(AtomicU64::new(0)) }
+    }
+
+    fn sender(&self, app: &App) -> &mpsc::Sender<Msg> {
+        self.tx.get_or_init(|| {
+            let (tx, rx) = mpsc::channel(app.config.scans.queue_capacity);
+            let store = app.store.clone();
+            let every = app.config.scans.flush_interval;
+            let recorded = self.recorded.clone();
+            tokio::spawn(run_recorder(store, rx, every, recorded));
+            tx
+        })
+    }
+}
+
+async fn run_recorder(store: Arc<dyn store::Store>, mut rx: mpsc::Receiver<Msg>, every: Duration, recorded: Arc<AtomicU64>) {
+    let mut buf: Vec<NewScan> = Vec::new();
+    let mut waiters: Vec<oneshot::Sender<()>> = Vec::new();
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tokio::select! {
+            msg = rx.recv() => match msg {
+                Some(Msg::Scan(s)) => {
+                    buf.push(s);
+                    if buf.len() < 1000 { continue; }
+                }
+                Some(Msg::Flush(w)) => waiters.push(w),
+                None => {
+                    flush(&store, &mut buf, &recorded).await;
+                    return;
+                }
+            },
+            _ = tick.tick() => {}
+        }
+        flush(&store, &mut buf, &recorded).await;
+        for w in waiters.drain(..) {
+            let _ = w.send(());
+        }
+    }
+}
+
+async fn flush(store: &Arc<dyn store::Store>, buf: &mut Vec<NewScan>, recorded: &AtomicU64) {
+    if buf.is_empty() {
+        return;
+    }
+    match store.record_scans(buf).await {
+        Ok(()) => {
+            recorded.fetch_add(buf.len() as u64, Ordering::Relaxed);
+        }
+        Err(e) => tracing::warn!(error = %e, scans = buf.len(), "could not record scans"),
+    }
+    buf.clear();
+}
+
+/// Signs verification answers: Ed25519 over the exact response body. The verifier key
+/// is published in C2SP signed-note form (`name+hex(keyid)+base64(0x01‖key)`).
+pub struct AnswerSigner {
+    key: ed25519_dalek::SigningKey,
+    name: String,
+    key_id: u32,
+}
+
+impl AnswerSigner {
+    pub fn new(name: &str, seed: &[u8; 32]) -> AnswerSigner {
+        let key = ed25519_dalek::SigningKey::from_bytes(seed);
+        let key_id = signed_note::key_id(name, 0x01, key.verifying_key().as_bytes());
+        AnswerSigner { key, name: name.to_string(), key_id }
+    }
+
+    /// The header value: `<name> <base64(key id ‖ signature)>`.
+    pub fn sign(&self, body: &[u8]) -> String {
+        let sig = self.key.sign(body);
+        let mut raw = self.key_id.to_be_bytes().to_vec();
+        raw.extend_from_slice(&sig.to_bytes());
+        format!("{} {}", self.name, base64::engine::general_purpose::STANDARD.encode(raw))
+    }
+
+    /// The verifier key, one line.
+    pub fn verifier_key(&self) -> String {
+        let mut raw = vec![0x01u8];
+        raw.extend_from_slice(self.key.verifying_key().as_bytes());
+        format!("{}+{:08x}+{}", self.name, self.key_id, base64::engine::general_purpose::STANDARD.encode(raw))
+    }
+}
+
+/// Checks a `PPE-Signature` header value against a body and a verifier key string.
+pub fn verify_answer(verifier_key: &str, body: &[u8], header: &str) -> bool {
+    let Ok(v) = verifier_key.parse::<signed_note::Verifier>() else { return false };
+    let Some((name, b64)) = header.split_once(' ') else { return false };
+    let Ok(raw) = base64::engine::general_purpose::STANDARD.decode(b64) else { return false };
+    if name != v.name() || raw.len() != 68 || u32::from_be_bytes([raw[0], raw[1], raw[2], raw[3]]) != v.key_id() {
+        return false;
+    }
+    let parts: Vec<&str> = verifier_key.splitn(3, '+').collect();
+    let Some(Ok(key_raw)) = parts.get(2).map(|k| base64::engine::general_purpose::STANDARD.decode(k)) else { return false };
+    let Ok(pk_bytes) = <[u8; 32]>::try_from(&key_raw[1..]) else { return false };
+    let Ok(pk) = ed25519_dalek::VerifyingKey::from_bytes(&pk_bytes) else { return false };
+    let Ok(sig) = <[u8; 64]>::try_from(&raw[4..]) else { return false };
+    pk.verify_strict(body, &ed25519_dalek::Signature::from_bytes(&sig)).is_ok()
+}
+
+pub(crate) fn make_state(config: &crate::AppConfig) -> (Arc<Recorder>, Arc<AnswerSigner>) {
+    let seed = config.scans.answer_key_seed.unwrap_or_else(|| {
+        let mut s = [0u8; 32];
+        rand::RngCore::fill_bytes(&mut rand::rng(), &mut s);
+        s
+    });
+    (Arc::new(Recorder::new()), Arc::new(AnswerSigner::new(&config.scans.answer_key_name, &seed)))
+}
+
+/// Where a scan happened, as the caller says (informational) — coarse only.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ScanInput {
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub city: Option<String>,
+    pub region: Option<String>,
+}
+
+/// What the public answer says about earlier informational scans.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct ScanSummary {
+    /// Distinct (day, coarse place) occasions this code was looked up before.
+    pub earlier_lookups: u64,
+    pub first_seen: Option<chrono::NaiveDate>,
+    pub last_seen: Option<chrono::NaiveDate>,
+    /// Up to five coarse places (city or region), most recent first.
+    pub places: Vec<String>,
+}
+
+fn to_scan(s: &NewScan) -> Scan {
+    Scan {
+        at: s.at,
+        kind: if s.kind == SCAN_AUTHORITATIVE { ScanKind::Authoritative } else { ScanKind::Informational },
+        org_id: s.org_id,
+        step: s.step.clone(),
+        place: Place { lat: s.lat, lon: s.lon, city: s.city.clone(), region: s.region.clone() },
+    }
+}
+
+/// The result of evaluating one scan.
+pub(crate) struct Evaluation {
+    pub signals: Vec<(Signal, bool)>,
+    pub summary: ScanSummary,
+}
+
+impl App {
+    /// Waits until every scan queued so far is written (tests, shutdown).
+    pub async fn flush_scans(&self) {
+        let (tx, rx) = oneshot::channel();
+        if self.scans.sender(self).send(Msg::Flush(tx)).await.is_ok() {
+            let _ = rx.await;
+        }
+    }
+
+    /// How many informational scans were dropped because the queue was full.
+    pub fn dropped_scans(&self) -> u64 {
+        self.scans.dropped.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn queue_scan(&self, scan: NewScan) {
+        if self.scans.sender(self).try_send(Msg::Scan(scan)).is_err() {
+            self.scans.dropped.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Evaluates the clone rules for a new scan of a known code.
+    pub(crate) async fn evaluate_scan(&self, new: &NewScan, scrapped: bool) -> Result<Evaluation> {
+        let recent = self.store.recent_scans(new.product_id, &new.serial, self.config.scans.history_limit).await?;
+        let (items, buckets) = self.store.batch_scan_stats(new.batch_id).await?;
+        let mean = if items == 0 { 0.0 } else { buckets as f64 / items as f64 };
+        let history: Vec<Scan> = recent.iter().map(to_scan).collect();
+        let item = ItemContext {
+            scrapped_at: scrapped.then(|| DateTime::<Utc>::MIN_UTC),
+            batch_mean_buckets: mean,
+            shipped_regions: Vec::new(),
+        };
+        let signals = domain::scan::evaluate(&history, &to_scan(new), &item, &self.config.scans.clone);
+        let info: Vec<&NewScan> = recent.iter().filter(|s| s.kind == SCAN_INFORMATIONAL).collect();
+        let mut places: Vec<String> = Vec::new();
+        for s in &info {
+            if let Some(p) = s.city.clone().or_else(|| s.region.clone()) {
+                if !places.contains(&p) && places.len() < 5 {
+                    places.push(p);
+                }
+            }
+        }
+        let summary = ScanSummary {
+            earlier_lookups: self.store.code_buckets(new.product_id, &new.serial).await?,
+            first_seen: info.last().map(|s| s.at.date_naive()),
+            last_seen: info.first().map(|s| s.at.date_naive()),
+            places,
+        };
+        Ok(Evaluation { signals, summary })
+    }
+
+    /// Opens an alert for each signal at or above `Low` (one open alert per code and
+    /// cause), routed to the brand owner; regulators see all.
+    pub(crate) async fn raise_alerts(&self, new: &NewScan, brand_org_id: i64, signals: &[(Signal, bool)]) -> Result<()> {
+        for (signal, between_auth) in signals {
+            let level = signal.level(*between_auth);
+            if level < AlertLevel::Low {
+                continue;
+            }
+            let detail = signal.explain(false);
+            let now = self.clock.now();
+            let alert = NewAlert {
+                product_id: new.product_id,
+                serial: new.serial.clone(),
+                batch_id: new.batch_id,
+                brand_org_id,
+                cause: signal.cause().to_string(),
+                level: level.as_str().to_string(),
+                detail: detail.clone(),
+                opened_at: now,
+            };
+            let entry = LogEntry::for_record(
+                "alert",
+                now,
+                "system:golden-eyes",
+                vec![("cause".into(), alert.cause.clone()), ("level".into(), alert.level.clone())],
+                &json!({"product_id": alert.product_id, "serial": alert.serial, "cause": alert.cause, "level": alert.level, "status": "open"}),
+            );
+            self.store.open_alert(&alert, &entry).await?;
+        }
+        Ok(())
+    }
+
+    /// Alerts visible to the actor: a brand owner sees its own, regulators and
+    /// administrators see all.
+    pub async fn list_alerts(&self, actor: &Actor, status: Option<&str>) -> Result<Vec<Alert>> {
+        let scope = alert_scope(actor)?;
+        Ok(self.store.list_alerts(scope, status).await?)
+    }
+
+    pub async fn alert_counts(&self, actor: &Actor) -> Result<Vec<AlertCount>> {
+        let scope = alert_scope(actor)?;
+        Ok(self.store.alert_counts(scope).await?)
+    }
+
+    /// Moves an alert: open → investigating → closed as genuine / counterfeit /
+    /// process_error.
+    pub async fn update_alert(&self, actor: &Actor, id: i64, status: &str, resolution: Option<&str>) -> Result<Alert> {
+        let alert = self.store.get_alert(id).await?.ok_or_else(|| AppError::NotFound(format!("alert {id}")))?;
+        if let Some(scope) = alert_scope(actor)? {
+            if scope != alert.brand_org_id {
+                return Err(AppError::NotFound(format!("alert {id}")));
+            }
+        }
+        match (alert.status.as_str(), status, resolution) {
+            ("open", "investigating", None) => {}
+            ("open" | "investigating", "closed", Some("genuine" | "counterfeit" | "process_error")) => {}
+            (_, "closed", _) => {
+                return Err(AppError::invalid("resolution", "closing needs a resolution: genuine, counterfeit or process_error"));
+            }
+            (from, to, _) => {
+                return Err(AppError::invalid("status", format!("an alert cannot go from {from} to {to}")));
+            }
+        }
+        let now = self.clock.now();
+        let entry = LogEntry::for_record(
+            "alert",
+            now,
+            &actor.label(),
+            vec![("alert".into(), id.to_string()), ("status".into(), status.to_string())],
+            &json!({"id": id, "status": status, "resolution": resolution}),
+        );
+        Ok(self.store.update_alert(id, status, resolution, now, &entry).await?)
+    }
+
+    /// Records authoritative scans for items an organization just handled at a site,
+    /// and raises alerts for clone indicators among them.
+    pub(crate) async fn authoritative_scans(&self, actor: &Actor, step: &str, site: &store::Site, items: &[(store::Product, String)]) -> Result<()> {
+        let now = self.clock.now();
+        let mut scans = Vec::with_capacity(items.len());
+        for (product, serial) in items {
+            let Some(code) = self.store.lookup_code(product.id, serial).await? else { continue };
+            let scan = NewScan {
+                product_id: product.id,
+                serial: serial.clone(),
+                batch_id: code.batch.id,
+                at: now,
+                kind: SCAN_AUTHORITATIVE,
+                org_id: Some(actor.org_id),
+                step: Some(step.to_string()),
+                lat: site.latitude,
+                lon: site.longitude,
+                city: site.city.clone(),
+                region: site.region.clone(),
+                place_key: String::new(),
+            };
+            let eval = self.evaluate_scan(&scan, code.state == domain::verify::CodeState::Scrapped.as_i16() && step != "destroying").await?;
+            self.raise_alerts(&scan, product.org_id, &eval.signals).await?;
+            scans.push(scan);
+        }
+        self.store.record_scans(&scans).await?;
+        Ok(())
+    }
+}
+
+fn alert_scope(actor: &Actor) -> Result<Option<i64>> {
+    if actor.admin || actor.has_role(Role::Regulator) {
+        Ok(None)
+    } else if actor.has_role(Role::Manufacturer) {
+        Ok(Some(actor.org_id))
+    } else {
+        Err(AppError::Forbidden("alerts are for brand owners and regulators".into()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_verify_with_the_published_key_and_fail_on_any_change() {
+        let s = AnswerSigner::new("ppetrace-answers", &[7u8; 32]);
+        let body = br#"{"verdict":"genuine"}"#;
+        let header = s.sign(body);
+        let key = s.verifier_key();
+        assert!(key.parse::<signed_note::Verifier>().is_ok(), "{key}");
+        assert!(verify_answer(&key, body, &header));
+        let mut tampered = body.to_vec();
+        tampered[13] ^= 1;
+        assert!(!verify_answer(&key, &tampered, &header));
+        let other = AnswerSigner::new("ppetrace-answers", &[8u8; 32]);
+        assert!(!verify_answer(&other.verifier_key(), body, &header));
+        assert!(!verify_answer(&key, body, "garbage"));
+    }
+}
