@@ -77,7 +77,10 @@ impl App {
                         "api_key",
                         now,
                         &actor_label,
-                        vec![("api_key".into(), k.id.to_string()), ("org".into(), k.org_id.to_string())],
+                        vec![
+                            ("api_key".into(), k.id.to_string()),
+                            ("org".into(), k.org_id.to_string()),
+                        ],
                         &api_key_record(k),
                     )
                 }),

@@ -15,9 +15,9 @@ pub mod lifecycle;
 pub mod registry;
 pub mod verify;
 // Capabilities that grow in parallel; each replaces its own placeholder line:
-pub mod log;
-pub mod epcis;
 pub mod draws;
+pub mod epcis;
+pub mod log;
 pub mod mailbox;
 // pub mod ledger; (employer PPE ledger)
 pub mod scans;

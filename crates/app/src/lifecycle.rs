@@ -238,8 +238,14 @@ impl App {
         let event_id = self.store_event(actor, event, epcs, effects, now).await?;
         // The scan index and clone rules follow the committed event; a failure there
         // must not turn a recorded event into an error for the caller.
-        let handled: Vec<(store::Product, String)> = items.iter().map(|i| (i.product.clone(), i.serial.clone())).collect();
-        if let Err(e) = self.authoritative_scans(actor, step.cbv().1, &site, &handled).await {
+        let handled: Vec<(store::Product, String)> = items
+            .iter()
+            .map(|i| (i.product.clone(), i.serial.clone()))
+            .collect();
+        if let Err(e) = self
+            .authoritative_scans(actor, step.cbv().1, &site, &handled)
+            .await
+        {
             tracing::warn!(error = %e, "could not index authoritative scans");
         }
         Ok(Recorded { event_id, items: n })
@@ -341,7 +347,7 @@ impl App {
                     .await?,
             );
         }
-        events.sort_by(|a, b| (a.event_time, a.id).cmp(&(b.event_time, b.id)));
+        events.sort_by_key(|a| (a.event_time, a.id));
         events
             .iter()
             .map(|e| serde_json::from_str(&e.body).map_err(|x| AppError::Internal(x.to_string())))

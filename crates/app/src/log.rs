@@ -299,12 +299,12 @@ impl Sequencer {
             Some(r) if r.size() == tree => r,
             _ => {
                 let r = with_stored_hashes(store, |h| CompactRange::from_reader(tree, h)).await?;
-                if let Some(l) = &latest {
-                    if r.root().0 != l.root {
-                        return Err(AppError::Internal(format!(
-                            "stored log tree of {tree} leaves does not match its signed root; refusing to sign"
-                        )));
-                    }
+                if let Some(l) = &latest
+                    && r.root().0 != l.root
+                {
+                    return Err(AppError::Internal(format!(
+                        "stored log tree of {tree} leaves does not match its signed root; refusing to sign"
+                    )));
                 }
                 r
             }
@@ -806,13 +806,14 @@ impl crate::App {
             for (i, body) in bodies.iter().enumerate() {
                 let index = seq + i as u64;
                 range.append(tlog::leaf_hash(body)).map_err(map_tlog)?;
-                if let Some(cp) = &latest {
-                    if range.size() == cp.size && range.root().0 != cp.root {
-                        out.problems.push(format!(
+                if let Some(cp) = &latest
+                    && range.size() == cp.size
+                    && range.root().0 != cp.root
+                {
+                    out.problems.push(format!(
                             "log entries 0..{} do not hash to the signed checkpoint root (log rewritten)",
                             cp.size
                         ));
-                    }
                 }
                 let Some(e) = parse_entry(body) else {
                     out.problems

@@ -449,16 +449,15 @@ impl App {
         let text = self.check_text("text", &input.text)?;
         let code = optional_text("code", &input.code, 300)?;
         let gtin = optional_text("gtin", &input.gtin, 14)?;
-        if let Some(g) = &gtin {
-            if !matches!(g.len(), 8 | 12 | 13 | 14)
+        if let Some(g) = &gtin
+            && (!matches!(g.len(), 8 | 12 | 13 | 14)
                 || !g.bytes().all(|b| b.is_ascii_digit())
-                || !gs1::has_valid_check_digit(g)
-            {
-                return Err(AppError::invalid(
-                    "gtin",
-                    "not a valid GTIN (8, 12, 13 or 14 digits with its check digit)",
-                ));
-            }
+                || !gs1::has_valid_check_digit(g))
+        {
+            return Err(AppError::invalid(
+                "gtin",
+                "not a valid GTIN (8, 12, 13 or 14 digits with its check digit)",
+            ));
         }
         let organization = optional_text("organization", &input.organization, 200)?;
         let channel = optional_text("channel", &input.channel, 50)?
@@ -909,10 +908,10 @@ impl App {
         if text.chars().count() > 4000 {
             return Err(AppError::invalid("summary", "at most 4000 characters"));
         }
-        if let Some(org) = organization_id {
-            if self.store.get_org(org).await?.is_none() {
-                return Err(AppError::invalid("organization_id", "no such organization"));
-            }
+        if let Some(org) = organization_id
+            && self.store.get_org(org).await?.is_none()
+        {
+            return Err(AppError::invalid("organization_id", "no such organization"));
         }
         let gtin = optional_text("gtin", &gtin, 14)?;
         let mut next = case.clone();
@@ -990,12 +989,12 @@ impl App {
     /// Retention: purges the contents of cases closed more than `retention_days`
     /// ago. `actor` is `None` for the CLI operator; otherwise an administrator.
     pub async fn mailbox_purge(&self, actor: Option<&Actor>) -> Result<u64> {
-        if let Some(a) = actor {
-            if !a.admin {
-                return Err(AppError::Forbidden(
-                    "only an administrator may run retention".into(),
-                ));
-            }
+        if let Some(a) = actor
+            && !a.admin
+        {
+            return Err(AppError::Forbidden(
+                "only an administrator may run retention".into(),
+            ));
         }
         let today = self.clock.today();
         let keep = chrono::Days::new(u64::from(self.mb().retention_days));

@@ -201,18 +201,18 @@ impl App {
         self.get_org(org_id).await?;
         let gln = gs1::Gln::parse(&input.gln).map_err(|e| domain::DomainError::gs1("gln", &e))?;
         let name = require_text("name", &input.name, 200)?;
-        if let Some(lat) = input.latitude {
-            if !(-90.0..=90.0).contains(&lat) {
-                return Err(AppError::invalid("latitude", "must be between -90 and 90"));
-            }
+        if let Some(lat) = input.latitude
+            && !(-90.0..=90.0).contains(&lat)
+        {
+            return Err(AppError::invalid("latitude", "must be between -90 and 90"));
         }
-        if let Some(lon) = input.longitude {
-            if !(-180.0..=180.0).contains(&lon) {
-                return Err(AppError::invalid(
-                    "longitude",
-                    "must be between -180 and 180",
-                ));
-            }
+        if let Some(lon) = input.longitude
+            && !(-180.0..=180.0).contains(&lon)
+        {
+            return Err(AppError::invalid(
+                "longitude",
+                "must be between -180 and 180",
+            ));
         }
         let now = self.clock.now();
         Ok(self
@@ -230,7 +230,10 @@ impl App {
                 },
                 log_fn("site", now, actor.label(), |s: &store::Site| {
                     (
-                        vec![("site".into(), s.id.to_string()), ("gln".into(), s.gln.clone())],
+                        vec![
+                            ("site".into(), s.id.to_string()),
+                            ("gln".into(), s.gln.clone()),
+                        ],
                         site_record(s),
                     )
                 }),
@@ -298,7 +301,10 @@ impl App {
                 },
                 log_fn("product", now, actor.label(), |p: &store::Product| {
                     (
-                        vec![("product".into(), p.id.to_string()), ("gtin".into(), p.gtin.clone())],
+                        vec![
+                            ("product".into(), p.id.to_string()),
+                            ("gtin".into(), p.gtin.clone()),
+                        ],
                         product_record(p),
                     )
                 }),
@@ -343,12 +349,20 @@ impl App {
                     status: status.as_str().to_string(),
                     created_at: now,
                 },
-                log_fn("certificate", now, actor.label(), |c: &store::Certificate| {
-                    (
-                        vec![("certificate".into(), c.id.to_string()), ("number".into(), c.number.clone())],
-                        certificate_record(c),
-                    )
-                }),
+                log_fn(
+                    "certificate",
+                    now,
+                    actor.label(),
+                    |c: &store::Certificate| {
+                        (
+                            vec![
+                                ("certificate".into(), c.id.to_string()),
+                                ("number".into(), c.number.clone()),
+                            ],
+                            certificate_record(c),
+                        )
+                    },
+                ),
             )
             .await?)
     }
@@ -357,13 +371,13 @@ impl App {
         let product = self.product_by_gtin(&input.gtin).await?;
         authz::manage_products(actor, product.org_id)?;
         let lot = gs1::Lot::parse(&input.lot).map_err(|e| domain::DomainError::gs1("lot", &e))?;
-        if let (Some(p), Some(e)) = (input.production_date, input.expiry_date) {
-            if e < p {
-                return Err(AppError::invalid(
-                    "expiry_date",
-                    "must not be before production_date",
-                ));
-            }
+        if let (Some(p), Some(e)) = (input.production_date, input.expiry_date)
+            && e < p
+        {
+            return Err(AppError::invalid(
+                "expiry_date",
+                "must not be before production_date",
+            ));
         }
         let now = self.clock.now();
         let gtin = product.gtin.clone();

@@ -66,7 +66,11 @@ pub struct Recorder {
 
 impl Recorder {
     fn new() -> Recorder {
-        Recorder { tx: std::sync::OnceLock::new(), dropped: AtomicU64::new(0), recorded: Arc::new(AtomicU64::new(0)) }
+        Recorder {
+            tx: std::sync::OnceLock::new(),
+            dropped: AtomicU64::new(0),
+            recorded: Arc::new(AtomicU64::new(0)),
+        }
     }
 
     fn sender(&self, app: &App) -> &mpsc::Sender<Msg> {
@@ -81,7 +85,12 @@ impl Recorder {
     }
 }
 
-async fn run_recorder(store: Arc<dyn store::Store>, mut rx: mpsc::Receiver<Msg>, every: Duration, recorded: Arc<AtomicU64>) {
+async fn run_recorder(
+    store: Arc<dyn store::Store>,
+    mut rx: mpsc::Receiver<Msg>,
+    every: Duration,
+    recorded: Arc<AtomicU64>,
+) {
     let mut buf: Vec<NewScan> = Vec::new();
     let mut waiters: Vec<oneshot::Sender<()>> = Vec::new();
     let mut tick = tokio::time::interval(every);
@@ -132,7 +141,11 @@ impl AnswerSigner {
     pub fn new(name: &str, seed: &[u8; 32]) -> AnswerSigner {
         let key = ed25519_dalek::SigningKey::from_bytes(seed);
         let key_id = signed_note::key_id(name, 0x01, key.verifying_key().as_bytes());
-        AnswerSigner { key, name: name.to_string(), key_id }
+        AnswerSigner {
+            key,
+            name: name.to_string(),
+            key_id,
+        }
     }
 
     /// The header value: `<name> <base64(key id ‖ signature)>`.
@@ -140,31 +153,61 @@ impl AnswerSigner {
         let sig = self.key.sign(body);
         let mut raw = self.key_id.to_be_bytes().to_vec();
         raw.extend_from_slice(&sig.to_bytes());
-        format!("{} {}", self.name, base64::engine::general_purpose::STANDARD.encode(raw))
+        format!(
+            "{} {}",
+            self.name,
+            base64::engine::general_purpose::STANDARD.encode(raw)
+        )
     }
 
     /// The verifier key, one line.
     pub fn verifier_key(&self) -> String {
         let mut raw = vec![0x01u8];
         raw.extend_from_slice(self.key.verifying_key().as_bytes());
-        format!("{}+{:08x}+{}", self.name, self.key_id, base64::engine::general_purpose::STANDARD.encode(raw))
+        format!(
+            "{}+{:08x}+{}",
+            self.name,
+            self.key_id,
+            base64::engine::general_purpose::STANDARD.encode(raw)
+        )
     }
 }
 
 /// Checks a `PPE-Signature` header value against a body and a verifier key string.
 pub fn verify_answer(verifier_key: &str, body: &[u8], header: &str) -> bool {
-    let Ok(v) = verifier_key.parse::<signed_note::Verifier>() else { return false };
-    let Some((name, b64)) = header.split_once(' ') else { return false };
-    let Ok(raw) = base64::engine::general_purpose::STANDARD.decode(b64) else { return false };
-    if name != v.name() || raw.len() != 68 || u32::from_be_bytes([raw[0], raw[1], raw[2], raw[3]]) != v.key_id() {
+    let Ok(v) = verifier_key.parse::<signed_note::Verifier>() else {
+        return false;
+    };
+    let Some((name, b64)) = header.split_once(' ') else {
+        return false;
+    };
+    let Ok(raw) = base64::engine::general_purpose::STANDARD.decode(b64) else {
+        return false;
+    };
+    if name != v.name()
+        || raw.len() != 68
+        || u32::from_be_bytes([raw[0], raw[1], raw[2], raw[3]]) != v.key_id()
+    {
         return false;
     }
     let parts: Vec<&str> = verifier_key.splitn(3, '+').collect();
-    let Some(Ok(key_raw)) = parts.get(2).map(|k| base64::engine::general_purpose::STANDARD.decode(k)) else { return false };
-    let Ok(pk_bytes) = <[u8; 32]>::try_from(&key_raw[1..]) else { return false };
-    let Ok(pk) = ed25519_dalek::VerifyingKey::from_bytes(&pk_bytes) else { return false };
-    let Ok(sig) = <[u8; 64]>::try_from(&raw[4..]) else { return false };
-    pk.verify_strict(body, &ed25519_dalek::Signature::from_bytes(&sig)).is_ok()
+    let Some(Ok(key_raw)) = parts
+        .get(2)
+        .map(|k| base64::engine::general_purpose::STANDARD.decode(k))
+    else {
+        return false;
+    };
+    let Ok(pk_bytes) = <[u8; 32]>::try_from(&key_raw[1..]) else {
+        return false;
+    };
+    let Ok(pk) = ed25519_dalek::VerifyingKey::from_bytes(&pk_bytes) else {
+        return false;
+    };
+    let Ok(sig) = <[u8; 64]>::try_from(&raw[4..]) else {
+        return false;
+    };
+    pk.verify_strict(body, &ed25519_dalek::Signature::from_bytes(&sig))
+        .is_ok()
 }
 
 pub(crate) fn make_state(config: &crate::AppConfig) -> (Arc<Recorder>, Arc<AnswerSigner>) {
@@ -173,7 +216,10 @@ pub(crate) fn make_state(config: &crate::AppConfig) -> (Arc<Recorder>, Arc<Answe
         rand::RngCore::fill_bytes(&mut rand::rng(), &mut s);
         s
     });
-    (Arc::new(Recorder::new()), Arc::new(AnswerSigner::new(&config.scans.answer_key_name, &seed)))
+    (
+        Arc::new(Recorder::new()),
+        Arc::new(AnswerSigner::new(&config.scans.answer_key_name, &seed)),
+    )
 }
 
 /// Where a scan happened, as the caller says (informational) — coarse only.
@@ -199,10 +245,19 @@ pub struct ScanSummary {
 fn to_scan(s: &NewScan) -> Scan {
     Scan {
         at: s.at,
-        kind: if s.kind == SCAN_AUTHORITATIVE { ScanKind::Authoritative } else { ScanKind::Informational },
+        kind: if s.kind == SCAN_AUTHORITATIVE {
+            ScanKind::Authoritative
+        } else {
+            ScanKind::Informational
+        },
         org_id: s.org_id,
         step: s.step.clone(),
-        place: Place { lat: s.lat, lon: s.lon, city: s.city.clone(), region: s.region.clone() },
+        place: Place {
+            lat: s.lat,
+            lon: s.lon,
+            city: s.city.clone(),
+            region: s.region.clone(),
+        },
     }
 }
 
@@ -234,23 +289,35 @@ impl App {
 
     /// Evaluates the clone rules for a new scan of a known code.
     pub(crate) async fn evaluate_scan(&self, new: &NewScan, scrapped: bool) -> Result<Evaluation> {
-        let recent = self.store.recent_scans(new.product_id, &new.serial, self.config.scans.history_limit).await?;
+        let recent = self
+            .store
+            .recent_scans(new.product_id, &new.serial, self.config.scans.history_limit)
+            .await?;
         let (items, buckets) = self.store.batch_scan_stats(new.batch_id).await?;
-        let mean = if items == 0 { 0.0 } else { buckets as f64 / items as f64 };
+        let mean = if items == 0 {
+            0.0
+        } else {
+            buckets as f64 / items as f64
+        };
         let history: Vec<Scan> = recent.iter().map(to_scan).collect();
         let item = ItemContext {
-            scrapped_at: scrapped.then(|| DateTime::<Utc>::MIN_UTC),
+            scrapped_at: scrapped.then_some(DateTime::<Utc>::MIN_UTC),
             batch_mean_buckets: mean,
             shipped_regions: Vec::new(),
         };
-        let signals = domain::scan::evaluate(&history, &to_scan(new), &item, &self.config.scans.clone);
-        let info: Vec<&NewScan> = recent.iter().filter(|s| s.kind == SCAN_INFORMATIONAL).collect();
+        let signals =
+            domain::scan::evaluate(&history, &to_scan(new), &item, &self.config.scans.clone);
+        let info: Vec<&NewScan> = recent
+            .iter()
+            .filter(|s| s.kind == SCAN_INFORMATIONAL)
+            .collect();
         let mut places: Vec<String> = Vec::new();
         for s in &info {
-            if let Some(p) = s.city.clone().or_else(|| s.region.clone()) {
-                if !places.contains(&p) && places.len() < 5 {
-                    places.push(p);
-                }
+            if let Some(p) = s.city.clone().or_else(|| s.region.clone())
+                && !places.contains(&p)
+                && places.len() < 5
+            {
+                places.push(p);
             }
         }
         let summary = ScanSummary {
@@ -264,7 +331,12 @@ impl App {
 
     /// Opens an alert for each signal at or above `Low` (one open alert per code and
     /// cause), routed to the brand owner; regulators see all.
-    pub(crate) async fn raise_alerts(&self, new: &NewScan, brand_org_id: i64, signals: &[(Signal, bool)]) -> Result<()> {
+    pub(crate) async fn raise_alerts(
+        &self,
+        new: &NewScan,
+        brand_org_id: i64,
+        signals: &[(Signal, bool)],
+    ) -> Result<()> {
         for (signal, between_auth) in signals {
             let level = signal.level(*between_auth);
             if level < AlertLevel::Low {
@@ -286,7 +358,10 @@ impl App {
                 "alert",
                 now,
                 "system:golden-eyes",
-                vec![("cause".into(), alert.cause.clone()), ("level".into(), alert.level.clone())],
+                vec![
+                    ("cause".into(), alert.cause.clone()),
+                    ("level".into(), alert.level.clone()),
+                ],
                 &json!({"product_id": alert.product_id, "serial": alert.serial, "cause": alert.cause, "level": alert.level, "status": "open"}),
             );
             self.store.open_alert(&alert, &entry).await?;
@@ -308,21 +383,41 @@ impl App {
 
     /// Moves an alert: open → investigating → closed as genuine / counterfeit /
     /// process_error.
-    pub async fn update_alert(&self, actor: &Actor, id: i64, status: &str, resolution: Option<&str>) -> Result<Alert> {
-        let alert = self.store.get_alert(id).await?.ok_or_else(|| AppError::NotFound(format!("alert {id}")))?;
-        if let Some(scope) = alert_scope(actor)? {
-            if scope != alert.brand_org_id {
-                return Err(AppError::NotFound(format!("alert {id}")));
-            }
+    pub async fn update_alert(
+        &self,
+        actor: &Actor,
+        id: i64,
+        status: &str,
+        resolution: Option<&str>,
+    ) -> Result<Alert> {
+        let alert = self
+            .store
+            .get_alert(id)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("alert {id}")))?;
+        if let Some(scope) = alert_scope(actor)?
+            && scope != alert.brand_org_id
+        {
+            return Err(AppError::NotFound(format!("alert {id}")));
         }
         match (alert.status.as_str(), status, resolution) {
             ("open", "investigating", None) => {}
-            ("open" | "investigating", "closed", Some("genuine" | "counterfeit" | "process_error")) => {}
+            (
+                "open" | "investigating",
+                "closed",
+                Some("genuine" | "counterfeit" | "process_error"),
+            ) => {}
             (_, "closed", _) => {
-                return Err(AppError::invalid("resolution", "closing needs a resolution: genuine, counterfeit or process_error"));
+                return Err(AppError::invalid(
+                    "resolution",
+                    "closing needs a resolution: genuine, counterfeit or process_error",
+                ));
             }
             (from, to, _) => {
-                return Err(AppError::invalid("status", format!("an alert cannot go from {from} to {to}")));
+                return Err(AppError::invalid(
+                    "status",
+                    format!("an alert cannot go from {from} to {to}"),
+                ));
             }
         }
         let now = self.clock.now();
@@ -330,19 +425,33 @@ impl App {
             "alert",
             now,
             &actor.label(),
-            vec![("alert".into(), id.to_string()), ("status".into(), status.to_string())],
+            vec![
+                ("alert".into(), id.to_string()),
+                ("status".into(), status.to_string()),
+            ],
             &json!({"id": id, "status": status, "resolution": resolution}),
         );
-        Ok(self.store.update_alert(id, status, resolution, now, &entry).await?)
+        Ok(self
+            .store
+            .update_alert(id, status, resolution, now, &entry)
+            .await?)
     }
 
     /// Records authoritative scans for items an organization just handled at a site,
     /// and raises alerts for clone indicators among them.
-    pub(crate) async fn authoritative_scans(&self, actor: &Actor, step: &str, site: &store::Site, items: &[(store::Product, String)]) -> Result<()> {
+    pub(crate) async fn authoritative_scans(
+        &self,
+        actor: &Actor,
+        step: &str,
+        site: &store::Site,
+        items: &[(store::Product, String)],
+    ) -> Result<()> {
         let now = self.clock.now();
         let mut scans = Vec::with_capacity(items.len());
         for (product, serial) in items {
-            let Some(code) = self.store.lookup_code(product.id, serial).await? else { continue };
+            let Some(code) = self.store.lookup_code(product.id, serial).await? else {
+                continue;
+            };
             let scan = NewScan {
                 product_id: product.id,
                 serial: serial.clone(),
@@ -357,8 +466,15 @@ impl App {
                 region: site.region.clone(),
                 place_key: String::new(),
             };
-            let eval = self.evaluate_scan(&scan, code.state == domain::verify::CodeState::Scrapped.as_i16() && step != "destroying").await?;
-            self.raise_alerts(&scan, product.org_id, &eval.signals).await?;
+            let eval = self
+                .evaluate_scan(
+                    &scan,
+                    code.state == domain::verify::CodeState::Scrapped.as_i16()
+                        && step != "destroying",
+                )
+                .await?;
+            self.raise_alerts(&scan, product.org_id, &eval.signals)
+                .await?;
             scans.push(scan);
         }
         self.store.record_scans(&scans).await?;
@@ -372,7 +488,9 @@ fn alert_scope(actor: &Actor) -> Result<Option<i64>> {
     } else if actor.has_role(Role::Manufacturer) {
         Ok(Some(actor.org_id))
     } else {
-        Err(AppError::Forbidden("alerts are for brand owners and regulators".into()))
+        Err(AppError::Forbidden(
+            "alerts are for brand owners and regulators".into(),
+        ))
     }
 }
 

@@ -82,7 +82,13 @@ impl App {
     /// Verifies a code given by its parts (as in a Digital Link path). Syntax errors
     /// are `Invalid`; a well-formed code nobody issued is verdict `unknown`, answered
     /// with the same lookups as a known one so timing does not tell them apart.
-    pub async fn verify(&self, gtin: &str, lot: Option<&str>, serial: &str, mode: &ScanMode) -> Result<Outcome> {
+    pub async fn verify(
+        &self,
+        gtin: &str,
+        lot: Option<&str>,
+        serial: &str,
+        mode: &ScanMode,
+    ) -> Result<Outcome> {
         let gtin = gs1::Gtin::parse(gtin).map_err(|e| domain::DomainError::gs1("gtin", &e))?;
         let serial =
             gs1::Serial::parse(serial).map_err(|e| domain::DomainError::gs1("serial", &e))?;
@@ -128,7 +134,14 @@ impl App {
             };
             let place = input
                 .as_ref()
-                .map(|i| domain::scan::Place::coarse(i.lat, i.lon, clean_place(&i.city), clean_place(&i.region)))
+                .map(|i| {
+                    domain::scan::Place::coarse(
+                        i.lat,
+                        i.lon,
+                        clean_place(&i.city),
+                        clean_place(&i.region),
+                    )
+                })
                 .unwrap_or_default();
             let scan = store::scans::NewScan {
                 product_id: p.id,
@@ -144,13 +157,19 @@ impl App {
                 region: place.region.clone(),
                 place_key: place.bucket_key(),
             };
-            let scrapped = facts.code.as_ref().is_some_and(|f| f.state == CodeState::Scrapped);
+            let scrapped = facts
+                .code
+                .as_ref()
+                .is_some_and(|f| f.state == CodeState::Scrapped);
             let eval = self.evaluate_scan(&scan, scrapped).await?;
             if input.is_some() {
                 for (signal, between_auth) in &eval.signals {
                     // A clone indicator turns an otherwise usable answer into
                     // "suspicious"; recalled or scrapped items already say "do not use".
-                    let usable = matches!(decision.verdict, Verdict::Genuine | Verdict::Expired | Verdict::NotReleased);
+                    let usable = matches!(
+                        decision.verdict,
+                        Verdict::Genuine | Verdict::Expired | Verdict::NotReleased
+                    );
                     if signal.makes_suspicious(*between_auth) && usable {
                         if decision.verdict == Verdict::Genuine {
                             decision.reasons.clear();

@@ -171,14 +171,15 @@ pub fn decide(facts: &Facts, today: NaiveDate) -> Decision {
     };
 
     if let Some(scanned) = &facts.scanned_lot
-        && scanned != &code.lot {
-            worse(Verdict::Suspicious, &mut verdict);
-            reasons.push(reason(
+        && scanned != &code.lot
+    {
+        worse(Verdict::Suspicious, &mut verdict);
+        reasons.push(reason(
                 "lot_mismatch",
                 format!("The label says lot {scanned}, but this serial belongs to lot {}. The label may be copied.", code.lot),
                 format!("标签上的批号为 {scanned}，但此序列号属于批号 {}。标签可能是复制的。", code.lot),
             ));
-        }
+    }
     if code.state == CodeState::Scrapped {
         worse(Verdict::Scrapped, &mut verdict);
         reasons.push(reason(
@@ -207,14 +208,15 @@ pub fn decide(facts: &Facts, today: NaiveDate) -> Decision {
         ));
     }
     if let Some(exp) = code.expiry_date
-        && today > exp {
-            worse(Verdict::Expired, &mut verdict);
-            reasons.push(reason(
-                "batch_expired",
-                format!("The batch expired on {exp}."),
-                format!("该批次已于 {exp} 过期。"),
-            ));
-        }
+        && today > exp
+    {
+        worse(Verdict::Expired, &mut verdict);
+        reasons.push(reason(
+            "batch_expired",
+            format!("The batch expired on {exp}."),
+            format!("该批次已于 {exp} 过期。"),
+        ));
+    }
     let life_start = match code.service_life_from {
         ServiceLifeFrom::Manufacture => code.production_date,
         ServiceLifeFrom::FirstUse => code.first_use,
@@ -224,14 +226,15 @@ pub fn decide(facts: &Facts, today: NaiveDate) -> Decision {
         _ => None,
     };
     if let Some(end) = use_by
-        && today > end {
-            worse(Verdict::Expired, &mut verdict);
-            reasons.push(reason(
-                "service_life_ended",
-                format!("Its declared service life ended on {end}."),
-                format!("其标称使用期限已于 {end} 届满。"),
-            ));
-        }
+        && today > end
+    {
+        worse(Verdict::Expired, &mut verdict);
+        reasons.push(reason(
+            "service_life_ended",
+            format!("Its declared service life ended on {end}."),
+            format!("其标称使用期限已于 {end} 届满。"),
+        ));
+    }
     if verdict == Verdict::Genuine {
         reasons.push(reason(
             "issued_by_manufacturer",
@@ -299,7 +302,13 @@ mod tests {
             }),
             ..active()
         };
-        type Case<'a> = (&'a str, Option<CodeFacts>, Option<&'a str>, Verdict, &'a [&'a str]);
+        type Case<'a> = (
+            &'a str,
+            Option<CodeFacts>,
+            Option<&'a str>,
+            Verdict,
+            &'a [&'a str],
+        );
         let cases: Vec<Case> = vec![
             (
                 "unknown",

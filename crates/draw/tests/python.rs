@@ -1,5 +1,7 @@
 //! The standard-library Python script reproduces the Rust draw and sampler.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::path::PathBuf;

@@ -1,5 +1,7 @@
 //! Business rules of a draw.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use draw::{

@@ -1,5 +1,7 @@
 //! Validate + hash a document of 100 ObjectEvents with 10 EPCs each.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::hint::black_box;
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};

@@ -1,5 +1,7 @@
 //! parse_any on the three common input forms.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 

@@ -1,5 +1,7 @@
 //! QR rendering speed for a typical 70-character item URI.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};

@@ -4,6 +4,8 @@
 //! Without `zbarimg` the test fails when `CI` is set and otherwise prints a
 //! note and passes.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::Path;
 use std::process::Command;
 

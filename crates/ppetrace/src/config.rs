@@ -208,7 +208,11 @@ impl Config {
                 .with_context(|| format!("reading log signing key {}", path.display()))?;
             return Ok(k.trim().to_string());
         }
-        if self.database_url.as_deref().is_some_and(|u| u.starts_with("postgres")) {
+        if self
+            .database_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("postgres"))
+        {
             tracing::warn!(
                 path = %path.display(),
                 "no log_signing_key_file configured: generating one in the data directory; \
@@ -217,8 +221,8 @@ impl Config {
         }
         std::fs::create_dir_all(&self.data_dir)
             .with_context(|| format!("creating {}", self.data_dir.display()))?;
-        let key = app::log::generate_signing_key(&self.log_origin)
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let key =
+            app::log::generate_signing_key(&self.log_origin).map_err(|e| anyhow::anyhow!("{e}"))?;
         write_secret(&path, &key)?;
         Ok(key)
     }
@@ -231,11 +235,15 @@ impl Config {
     /// share it, so PostgreSQL deployments configure the file.
     pub fn answer_key_seed(&self) -> anyhow::Result<[u8; 32]> {
         let configured = env("PPETRACE_ANSWER_KEY_FILE").map(PathBuf::from);
-        let path = configured.clone().unwrap_or_else(|| self.data_dir.join("answer-signing.key"));
+        let path = configured
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("answer-signing.key"));
         let text = if path.exists() || configured.is_some() {
-            std::fs::read_to_string(&path).with_context(|| format!("reading answer signing key {}", path.display()))?
+            std::fs::read_to_string(&path)
+                .with_context(|| format!("reading answer signing key {}", path.display()))?
         } else {
-            std::fs::create_dir_all(&self.data_dir).with_context(|| format!("creating {}", self.data_dir.display()))?;
+            std::fs::create_dir_all(&self.data_dir)
+                .with_context(|| format!("creating {}", self.data_dir.display()))?;
             let mut seed = [0u8; 32];
             rand::RngCore::fill_bytes(&mut rand::rng(), &mut seed);
             let hex: String = seed.iter().map(|b| format!("{b:02x}")).collect();
@@ -248,7 +256,9 @@ impl Config {
             anyhow::bail!("{}: expected 64 hex characters", path.display());
         }
         for (i, chunk) in t.as_bytes().chunks(2).enumerate() {
-            let pair = std::str::from_utf8(chunk).ok().and_then(|h| u8::from_str_radix(h, 16).ok());
+            let pair = std::str::from_utf8(chunk)
+                .ok()
+                .and_then(|h| u8::from_str_radix(h, 16).ok());
             seed[i] = pair.with_context(|| format!("{}: not hex", path.display()))?;
         }
         Ok(seed)

@@ -3,6 +3,8 @@
 //! checkpoint after the restart must be consistent with the last one seen
 //! before the kill, signed by the same key, and cover every acknowledged write.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::str::FromStr;
@@ -81,10 +83,10 @@ async fn checkpoint(client: &reqwest::Client, base: &str, v: &Verifier) -> Optio
 async fn key(client: &reqwest::Client, base: &str) -> Verifier {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        if let Ok(r) = client.get(format!("{base}/log/key")).send().await {
-            if r.status().is_success() {
-                return Verifier::from_str(r.text().await.expect("text").trim()).expect("key");
-            }
+        if let Ok(r) = client.get(format!("{base}/log/key")).send().await
+            && r.status().is_success()
+        {
+            return Verifier::from_str(r.text().await.expect("text").trim()).expect("key");
         }
         assert!(Instant::now() < deadline, "server did not answer");
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -211,10 +213,10 @@ async fn crash_and_restart(backend: store::Backend) {
     // covered by a signed checkpoint.
     let deadline = Instant::now() + Duration::from_secs(30);
     let after = loop {
-        if let Some(cp) = checkpoint(&client, &base, &v).await {
-            if cp.size >= total_acked + 2 {
-                break cp;
-            }
+        if let Some(cp) = checkpoint(&client, &base, &v).await
+            && cp.size >= total_acked + 2
+        {
+            break cp;
         }
         assert!(
             Instant::now() < deadline,

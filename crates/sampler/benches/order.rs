@@ -1,5 +1,7 @@
 //! Draw order of 100 000 ids.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 

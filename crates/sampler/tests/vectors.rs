@@ -1,5 +1,7 @@
 //! Every vector of `conformance/sampler.md`, plus properties.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use proptest::prelude::*;
 use sampler::{LegacySampler, SamplerError, first_ticket, next_ticket, order, sample, uniform};
 

@@ -15,8 +15,8 @@ pub mod ledger;
 pub mod log;
 pub mod mailbox;
 pub mod model;
-pub mod scans;
 pub mod postgres;
+pub mod scans;
 pub mod sqlite;
 
 use async_trait::async_trait;
@@ -24,8 +24,8 @@ use domain::log_entry::LogEntry;
 
 pub use draws::DrawStore;
 pub use events::{
-    CaptureItem, CaptureJob, CaptureOutcome, Cursor, EventFilter, EventIndex, EventStore, KeyFilter,
-    NamedQuery, NewCaptureJob, SortField, Visibility,
+    CaptureItem, CaptureJob, CaptureOutcome, Cursor, EventFilter, EventIndex, EventStore,
+    KeyFilter, NamedQuery, NewCaptureJob, SortField, Visibility,
 };
 pub use ledger::LedgerStore;
 pub use log::{LogStore, StoredCheckpoint};
@@ -69,7 +69,16 @@ pub type LogFn<T> = Box<dyn FnOnce(&T) -> LogEntry + Send>;
 /// Everything the platform stores. One implementation per database; each
 /// capability's methods live in their own trait (and file) so they can grow apart.
 pub trait Store:
-    RegistryStore + EventStore + LogStore + MailboxStore + DrawStore + LedgerStore + ScanStore + Send + Sync + 'static
+    RegistryStore
+    + EventStore
+    + LogStore
+    + MailboxStore
+    + DrawStore
+    + LedgerStore
+    + ScanStore
+    + Send
+    + Sync
+    + 'static
 {
     fn backend(&self) -> Backend;
 }
@@ -122,8 +131,6 @@ pub trait RegistryStore: Send + Sync {
     async fn lookup_code(&self, product_id: i64, serial: &str) -> Result<Option<CodeView>>;
 }
 
-
-
 /// Opens a store from a URL (`sqlite://PATH`, `sqlite::memory:`, `postgres://…`)
 /// and applies migrations.
 pub async fn open(url: &str) -> Result<std::sync::Arc<dyn Store>> {
@@ -144,11 +151,11 @@ pub async fn open(url: &str) -> Result<std::sync::Arc<dyn Store>> {
 
 /// Removes a password from a database URL before it is shown anywhere.
 pub fn redact(url: &str) -> String {
-    if let Some((scheme, rest)) = url.split_once("://") {
-        if let Some((cred, host)) = rest.split_once('@') {
-            let user = cred.split(':').next().unwrap_or("");
-            return format!("{scheme}://{user}:***@{host}");
-        }
+    if let Some((scheme, rest)) = url.split_once("://")
+        && let Some((cred, host)) = rest.split_once('@')
+    {
+        let user = cred.split(':').next().unwrap_or("");
+        return format!("{scheme}://{user}:***@{host}");
     }
     url.to_string()
 }

@@ -74,7 +74,8 @@ pub trait ScanStore: Send + Sync {
     /// batch's running norm, in one transaction.
     async fn record_scans(&self, scans: &[NewScan]) -> Result<()>;
     /// The latest `limit` scans of a code, newest first.
-    async fn recent_scans(&self, product_id: i64, serial: &str, limit: u32) -> Result<Vec<NewScan>>;
+    async fn recent_scans(&self, product_id: i64, serial: &str, limit: u32)
+    -> Result<Vec<NewScan>>;
     /// Distinct informational buckets of one code.
     async fn code_buckets(&self, product_id: i64, serial: &str) -> Result<u64>;
     /// (items with at least one informational scan, their buckets in total).
@@ -82,7 +83,11 @@ pub trait ScanStore: Send + Sync {
     /// Opens an alert unless one for the same code and cause is still open (then `None`).
     async fn open_alert(&self, alert: &NewAlert, log: &LogEntry) -> Result<Option<Alert>>;
     async fn get_alert(&self, id: i64) -> Result<Option<Alert>>;
-    async fn list_alerts(&self, brand_org_id: Option<i64>, status: Option<&str>) -> Result<Vec<Alert>>;
+    async fn list_alerts(
+        &self,
+        brand_org_id: Option<i64>,
+        status: Option<&str>,
+    ) -> Result<Vec<Alert>>;
     async fn update_alert(
         &self,
         id: i64,

@@ -1,5 +1,7 @@
 //! Storage of the draws capability, on SQLite and PostgreSQL.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use chrono::{NaiveDate, TimeZone, Utc};
 use domain::log_entry::LogEntry;
 use domain::org::Role;

@@ -1,5 +1,7 @@
 //! The storage behaviour suite: every test runs on SQLite and on PostgreSQL.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use chrono::{TimeZone, Utc};
 use domain::log_entry::LogEntry;
 use domain::org::Role;
@@ -9,7 +11,9 @@ use store::*;
 use testkit::{both_backends, fresh_store, fresh_url, with_check};
 
 fn t0() -> chrono::DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 3, 1, 8, 0, 0).single().expect("valid time")
+    Utc.with_ymd_and_hms(2026, 3, 1, 8, 0, 0)
+        .single()
+        .expect("valid time")
 }
 
 fn entry(kind: &str) -> LogEntry {
@@ -33,7 +37,13 @@ fn new_org(name: &str, gln: Option<&str>) -> NewOrg {
 }
 
 async fn setup_batch(s: &dyn Store) -> (Org, Product, Batch) {
-    let org = s.create_org(&new_org("Maker", Some(&with_check("690123400000"))), log_of("org")).await.unwrap();
+    let org = s
+        .create_org(
+            &new_org("Maker", Some(&with_check("690123400000"))),
+            log_of("org"),
+        )
+        .await
+        .unwrap();
     let product = s
         .create_product(
             &NewProduct {
@@ -70,10 +80,16 @@ async fn setup_batch(s: &dyn Store) -> (Org, Product, Batch) {
 async fn migrations_are_idempotent(b: Backend) {
     let (url, _guard) = fresh_url(b).await;
     let s1 = store::open(&url).await.unwrap();
-    s1.create_org(&new_org("A", None), log_of("org")).await.unwrap();
+    s1.create_org(&new_org("A", None), log_of("org"))
+        .await
+        .unwrap();
     drop(s1);
     let s2 = store::open(&url).await.unwrap();
-    assert_eq!(s2.list_orgs().await.unwrap().len(), 1, "reopening keeps data and does not re-run migrations");
+    assert_eq!(
+        s2.list_orgs().await.unwrap().len(),
+        1,
+        "reopening keeps data and does not re-run migrations"
+    );
     assert_eq!(s2.backend(), b);
 }
 
@@ -86,19 +102,40 @@ async fn every_write_appends_one_log_entry(b: Backend) {
     assert_eq!(entries.len(), 3);
     assert_eq!(entries[0], entry("org").to_bytes());
     assert_eq!(entries[2], entry("batch").to_bytes());
-    let iss = NewIssuance { batch_id: batch.id, count: 2, merkle_root: "00".into(), actor: "t".into(), created_at: t0() };
-    s.insert_codes(&batch, &["B".into(), "A".into()], Some((&iss, &entry("codes")))).await.unwrap();
+    let iss = NewIssuance {
+        batch_id: batch.id,
+        count: 2,
+        merkle_root: "00".into(),
+        actor: "t".into(),
+        created_at: t0(),
+    };
+    s.insert_codes(
+        &batch,
+        &["B".into(), "A".into()],
+        Some((&iss, &entry("codes"))),
+    )
+    .await
+    .unwrap();
     assert_eq!(s.log_size().await.unwrap(), 4);
 }
 
 async fn unique_constraints_are_conflicts_and_write_nothing(b: Backend) {
     let (s, _g) = fresh_store(b).await;
     let gln = with_check("690123400000");
-    s.create_org(&new_org("A", Some(&gln)), log_of("org")).await.unwrap();
-    let err = s.create_org(&new_org("B", Some(&gln)), log_of("org")).await.unwrap_err();
+    s.create_org(&new_org("A", Some(&gln)), log_of("org"))
+        .await
+        .unwrap();
+    let err = s
+        .create_org(&new_org("B", Some(&gln)), log_of("org"))
+        .await
+        .unwrap_err();
     assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
     assert_eq!(s.list_orgs().await.unwrap().len(), 1);
-    assert_eq!(s.log_size().await.unwrap(), 1, "a refused write leaves no log entry");
+    assert_eq!(
+        s.log_size().await.unwrap(),
+        1,
+        "a refused write leaves no log entry"
+    );
 }
 
 async fn codes_are_unique_paged_and_joined_with_their_batch(b: Backend) {
@@ -107,12 +144,18 @@ async fn codes_are_unique_paged_and_joined_with_their_batch(b: Backend) {
     let serials: Vec<String> = (0..2500).map(|i| format!("S{i:05}")).collect();
     assert_eq!(s.insert_codes(&batch, &serials, None).await.unwrap(), 2500);
     // Duplicates are skipped, not doubled.
-    assert_eq!(s.insert_codes(&batch, &serials[..10], None).await.unwrap(), 0);
+    assert_eq!(
+        s.insert_codes(&batch, &serials[..10], None).await.unwrap(),
+        0
+    );
     assert_eq!(s.count_codes(batch.id).await.unwrap(), 2500);
     let mut seen = Vec::new();
     let mut after: Option<String> = None;
     loop {
-        let page = s.batch_serials(batch.id, after.as_deref(), 1000).await.unwrap();
+        let page = s
+            .batch_serials(batch.id, after.as_deref(), 1000)
+            .await
+            .unwrap();
         if page.is_empty() {
             break;
         }
@@ -147,27 +190,56 @@ fn event(id: &str, epcs: Vec<String>) -> NewEvent {
 async fn events_apply_effects_atomically(b: Backend) {
     let (s, _g) = fresh_store(b).await;
     let (org, product, batch) = setup_batch(s.as_ref()).await;
-    s.insert_codes(&batch, &["A".into(), "B".into()], None).await.unwrap();
+    s.insert_codes(&batch, &["A".into(), "B".into()], None)
+        .await
+        .unwrap();
     let effects = Effects {
         codes: vec![(product.id, "A".into())],
         new_state: Some(1),
         new_holder: Some(org.id),
         ..Default::default()
     };
-    s.record_event(&event("ev1", vec!["urn:x:A".into()]), &effects, &entry("event")).await.unwrap();
+    s.record_event(
+        &event("ev1", vec!["urn:x:A".into()]),
+        &effects,
+        &entry("event"),
+    )
+    .await
+    .unwrap();
     let a = s.lookup_code(product.id, "A").await.unwrap().unwrap();
     assert_eq!((a.state, a.holder_org_id), (1, Some(org.id)));
     assert_eq!(s.events_for_epc("urn:x:A").await.unwrap().len(), 1);
 
     let before = s.log_size().await.unwrap();
     // Same eventID: refused, and its effects are not applied.
-    let scrap = Effects { codes: vec![(product.id, "B".into())], new_state: Some(2), ..Default::default() };
-    let err = s.record_event(&event("ev1", vec![]), &scrap, &entry("event")).await.unwrap_err();
+    let scrap = Effects {
+        codes: vec![(product.id, "B".into())],
+        new_state: Some(2),
+        ..Default::default()
+    };
+    let err = s
+        .record_event(&event("ev1", vec![]), &scrap, &entry("event"))
+        .await
+        .unwrap_err();
     assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
-    assert_eq!(s.lookup_code(product.id, "B").await.unwrap().unwrap().state, 0);
+    assert_eq!(
+        s.lookup_code(product.id, "B").await.unwrap().unwrap().state,
+        0
+    );
     // An effect on a code that does not exist rolls the whole event back.
-    let ghost = Effects { codes: vec![(product.id, "GHOST".into())], new_state: Some(2), ..Default::default() };
-    let err = s.record_event(&event("ev2", vec!["urn:x:G".into()]), &ghost, &entry("event")).await.unwrap_err();
+    let ghost = Effects {
+        codes: vec![(product.id, "GHOST".into())],
+        new_state: Some(2),
+        ..Default::default()
+    };
+    let err = s
+        .record_event(
+            &event("ev2", vec!["urn:x:G".into()]),
+            &ghost,
+            &entry("event"),
+        )
+        .await
+        .unwrap_err();
     assert!(matches!(err, StoreError::NotFound(_)), "{err:?}");
     assert_eq!(s.event_count().await.unwrap(), 1);
     assert!(s.events_for_epc("urn:x:G").await.unwrap().is_empty());
@@ -178,8 +250,14 @@ async fn recall_and_release_mark_the_batch(b: Backend) {
     let (s, _g) = fresh_store(b).await;
     let (_, _, batch) = setup_batch(s.as_ref()).await;
     let d = t0().date_naive();
-    let effects = Effects { release_batch: Some(batch.id), recall_batch: Some((batch.id, d, "cracks".into())), ..Default::default() };
-    s.record_event(&event("ev", vec![]), &effects, &entry("event")).await.unwrap();
+    let effects = Effects {
+        release_batch: Some(batch.id),
+        recall_batch: Some((batch.id, d, "cracks".into())),
+        ..Default::default()
+    };
+    s.record_event(&event("ev", vec![]), &effects, &entry("event"))
+        .await
+        .unwrap();
     let got = s.get_batch(batch.id).await.unwrap().unwrap();
     assert!(got.released);
     assert_eq!(got.recalled_on, Some(d));
@@ -191,17 +269,36 @@ async fn keys_sites_and_certificates_round_trip(b: Backend) {
     let (org, product, _) = setup_batch(s.as_ref()).await;
     let key = s
         .create_api_key(
-            &NewApiKey { org_id: org.id, lookup: "abcd".into(), secret_sha256: "ff".into(), admin: false, label: "k".into(), created_at: t0() },
+            &NewApiKey {
+                org_id: org.id,
+                lookup: "abcd".into(),
+                secret_sha256: "ff".into(),
+                admin: false,
+                label: "k".into(),
+                created_at: t0(),
+            },
             log_of("key"),
         )
         .await
         .unwrap();
     let found = s.find_api_key("abcd").await.unwrap().unwrap();
-    assert_eq!((found.id, found.secret_sha256.as_str(), found.admin), (key.id, "ff", false));
+    assert_eq!(
+        (found.id, found.secret_sha256.as_str(), found.admin),
+        (key.id, "ff", false)
+    );
     let gln = with_check("690123400001");
     let site = s
         .create_site(
-            &NewSite { org_id: org.id, gln: gln.clone(), name: "F".into(), city: None, region: None, latitude: Some(40.5), longitude: Some(122.1), created_at: t0() },
+            &NewSite {
+                org_id: org.id,
+                gln: gln.clone(),
+                name: "F".into(),
+                city: None,
+                region: None,
+                latitude: Some(40.5),
+                longitude: Some(122.1),
+                created_at: t0(),
+            },
             log_of("site"),
         )
         .await
@@ -226,8 +323,14 @@ async fn keys_sites_and_certificates_round_trip(b: Backend) {
         .await
         .unwrap();
     assert_eq!(s.list_certificates(product.id).await.unwrap(), vec![cert]);
-    assert_eq!(s.get_product_by_gtin(&product.gtin).await.unwrap(), Some(product.clone()));
-    assert_eq!(s.list_products(Some(org.id)).await.unwrap(), vec![product.clone()]);
+    assert_eq!(
+        s.get_product_by_gtin(&product.gtin).await.unwrap(),
+        Some(product.clone())
+    );
+    assert_eq!(
+        s.list_products(Some(org.id)).await.unwrap(),
+        vec![product.clone()]
+    );
     assert_eq!(s.list_products(Some(org.id + 100)).await.unwrap(), vec![]);
 }
 
@@ -267,7 +370,11 @@ async fn scans_count_buckets_and_batch_norms(b: Backend) {
     let recent = s.recent_scans(product.id, "A", 2).await.unwrap();
     assert_eq!(recent.len(), 2);
     assert!(recent[0].at > recent[1].at, "newest first");
-    assert_eq!(s.log_size().await.unwrap(), log_before, "informational scans are not log entries");
+    assert_eq!(
+        s.log_size().await.unwrap(),
+        log_before,
+        "informational scans are not log entries"
+    );
 }
 
 async fn alerts_open_once_and_follow_their_lifecycle(b: Backend) {
@@ -283,20 +390,52 @@ async fn alerts_open_once_and_follow_their_lifecycle(b: Backend) {
         detail: "x".into(),
         opened_at: t0(),
     };
-    let first = s.open_alert(&a, &entry("alert")).await.unwrap().expect("opened");
+    let first = s
+        .open_alert(&a, &entry("alert"))
+        .await
+        .unwrap()
+        .expect("opened");
     assert_eq!(first.status, "open");
     let log_after_open = s.log_size().await.unwrap();
-    assert!(s.open_alert(&a, &entry("alert")).await.unwrap().is_none(), "one open alert per code and cause");
+    assert!(
+        s.open_alert(&a, &entry("alert")).await.unwrap().is_none(),
+        "one open alert per code and cause"
+    );
     assert_eq!(s.log_size().await.unwrap(), log_after_open);
-    let closed = s.update_alert(first.id, "closed", Some("counterfeit"), t0(), &entry("alert")).await.unwrap();
-    assert_eq!((closed.status.as_str(), closed.resolution.as_deref()), ("closed", Some("counterfeit")));
+    let closed = s
+        .update_alert(
+            first.id,
+            "closed",
+            Some("counterfeit"),
+            t0(),
+            &entry("alert"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (closed.status.as_str(), closed.resolution.as_deref()),
+        ("closed", Some("counterfeit"))
+    );
     // Once closed, the same cause can open a new alert.
     assert!(s.open_alert(&a, &entry("alert")).await.unwrap().is_some());
     let counts = s.alert_counts(Some(org.id)).await.unwrap();
     assert_eq!(counts.iter().map(|c| c.count).sum::<u64>(), 2);
-    assert_eq!(s.list_alerts(Some(org.id), Some("open")).await.unwrap().len(), 1);
-    assert_eq!(s.list_alerts(Some(org.id + 1), None).await.unwrap().len(), 0);
-    assert!(matches!(s.update_alert(9999, "closed", None, t0(), &entry("alert")).await, Err(StoreError::NotFound(_))));
+    assert_eq!(
+        s.list_alerts(Some(org.id), Some("open"))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        s.list_alerts(Some(org.id + 1), None).await.unwrap().len(),
+        0
+    );
+    assert!(matches!(
+        s.update_alert(9999, "closed", None, t0(), &entry("alert"))
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
 }
 
 both_backends!(

@@ -42,11 +42,19 @@ impl Drop for DbGuard {
             let (url, name) = (admin_url.clone(), name.clone());
             // A fresh thread and runtime: Drop may run inside or outside a runtime.
             let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .ok()?;
                 rt.block_on(async move {
-                    let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await.ok()?;
+                    let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+                        .await
+                        .ok()?;
                     tokio::spawn(conn);
-                    client.batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await.ok()
+                    client
+                        .batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                        .await
+                        .ok()
                 })
             })
             .join();
@@ -88,7 +96,13 @@ pub async fn fresh_pg_database() -> (String, DbGuard) {
         .batch_execute(&format!("CREATE DATABASE \"{name}\""))
         .await
         .unwrap_or_else(|e| panic!("cannot create test database {name}: {e}"));
-    (with_database(&admin, &name), DbGuard::Postgres { admin_url: admin, name })
+    (
+        with_database(&admin, &name),
+        DbGuard::Postgres {
+            admin_url: admin,
+            name,
+        },
+    )
 }
 
 /// A database URL for a fresh, empty database of `backend`.
@@ -106,7 +120,9 @@ pub async fn fresh_url(backend: Backend) -> (String, DbGuard) {
 /// An empty, migrated store.
 pub async fn fresh_store(backend: Backend) -> (Arc<dyn Store>, DbGuard) {
     let (url, guard) = fresh_url(backend).await;
-    let store = store::open(&url).await.unwrap_or_else(|e| panic!("opening {backend:?} store: {e}"));
+    let store = store::open(&url)
+        .await
+        .unwrap_or_else(|e| panic!("opening {backend:?} store: {e}"));
     (store, guard)
 }
 
@@ -134,7 +150,12 @@ impl TestApp {
         format!("{}{}", self.base, path)
     }
 
-    pub async fn post(&self, path: &str, key: Option<&str>, body: serde_json::Value) -> reqwest::Response {
+    pub async fn post(
+        &self,
+        path: &str,
+        key: Option<&str>,
+        body: serde_json::Value,
+    ) -> reqwest::Response {
         let mut rb = self.client.post(self.url(path)).json(&body);
         if let Some(k) = key {
             rb = rb.bearer_auth(k);
@@ -159,13 +180,27 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 /// Like [`spawn_app`], letting the caller adjust the [`App`] (e.g. pin the clock).
 pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(App) -> App) -> TestApp {
     // Rate limits are off unless a test asks for them (`spawn_app_web`).
-    spawn_app_web(backend, adjust, web::WebConfig { rate_limit: None, ..web::WebConfig::default() }).await
+    spawn_app_web(
+        backend,
+        adjust,
+        web::WebConfig {
+            rate_limit: None,
+            ..web::WebConfig::default()
+        },
+    )
+    .await
 }
 
 /// Like [`spawn_app_with`], with the HTTP layer's settings given.
-pub async fn spawn_app_web(backend: Backend, adjust: impl FnOnce(App) -> App, web_config: web::WebConfig) -> TestApp {
+pub async fn spawn_app_web(
+    backend: Backend,
+    adjust: impl FnOnce(App) -> App,
+    web_config: web::WebConfig,
+) -> TestApp {
     let (store, guard) = fresh_store(backend).await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let addr = listener.local_addr().expect("addr");
     let base = format!("http://{addr}");
     let log = app::log::LogSettings {
@@ -173,24 +208,41 @@ pub async fn spawn_app_web(backend: Backend, adjust: impl FnOnce(App) -> App, we
         batch: u64::MAX,
         ..Default::default()
     };
-    let app = adjust(App::new(store, AppConfig { public_base_url: base.clone(), log, ..AppConfig::default() }));
+    let app = adjust(App::new(
+        store,
+        AppConfig {
+            public_base_url: base.clone(),
+            log,
+            ..AppConfig::default()
+        },
+    ));
     let operator = app
-        .create_org(None, &app::registry::OrgInput {
-            name: "operator".into(),
-            roles: vec![],
-            gln: None,
-            uscc: None,
-            company_prefixes: vec![],
-            city: None,
-        })
+        .create_org(
+            None,
+            &app::registry::OrgInput {
+                name: "operator".into(),
+                roles: vec![],
+                gln: None,
+                uscc: None,
+                company_prefixes: vec![],
+                city: None,
+            },
+        )
         .await
         .expect("operator org");
-    let admin_key = app.create_api_key(None, operator.id, true, "test admin").await.expect("admin key").secret;
+    let admin_key = app
+        .create_api_key(None, operator.id, true, "test admin")
+        .await
+        .expect("admin key")
+        .secret;
     // The log: sign the first checkpoint now; the background sequencer only wakes
     // for huge batches or after an hour, so tests force steps with `app.sequence_log()`.
     app.sequence_log().await.expect("first log checkpoint");
     let _sequencer = app.spawn_sequencer();
-    let ctx = web::ApiContext { app: app.clone(), web: Arc::new(web_config) };
+    let ctx = web::ApiContext {
+        app: app.clone(),
+        web: Arc::new(web_config),
+    };
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(async move {
         let _ = web::serve(listener, ctx, async {
@@ -245,17 +297,6 @@ macro_rules! both_backends {
     };
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn with_database_replaces_the_path() {
-        assert_eq!(super::with_database("postgres://u@h:5432/postgres", "x"), "postgres://u@h:5432/x");
-        assert_eq!(super::with_database("postgres://u@h/postgres?sslmode=disable", "x"), "postgres://u@h/x?sslmode=disable");
-        assert_eq!(super::with_database("postgres://u@h", "x"), "postgres://u@h/x");
-        assert_eq!(super::with_check("690123400000"), "6901234000009");
-    }
-}
-
 /// A manufacturer registered through the API, with a site, a product (GTIN under its
 /// prefix), an LA-mark certificate and one batch (lot `L1`, produced today).
 pub struct Maker {
@@ -271,23 +312,50 @@ fn assert_created(r: &reqwest::StatusCode, what: &str) {
 }
 
 /// Registers an organization with `roles` and a key; returns (org id, key).
-pub async fn register_org(t: &TestApp, name: &str, roles: &[&str], gln: &str, prefixes: &[&str]) -> (i64, String) {
+pub async fn register_org(
+    t: &TestApp,
+    name: &str,
+    roles: &[&str],
+    gln: &str,
+    prefixes: &[&str],
+) -> (i64, String) {
     let r = t
-        .post("/api/v1/organizations", Some(&t.admin_key), serde_json::json!({
-            "name": name, "roles": roles, "gln": gln, "company_prefixes": prefixes
-        }))
+        .post(
+            "/api/v1/organizations",
+            Some(&t.admin_key),
+            serde_json::json!({
+                "name": name, "roles": roles, "gln": gln, "company_prefixes": prefixes
+            }),
+        )
         .await;
     assert_created(&r.status(), "organization");
     let org: serde_json::Value = r.json().await.expect("json");
     let org_id = org["id"].as_i64().expect("id");
-    let r = t.post(&format!("/api/v1/organizations/{org_id}/keys"), Some(&t.admin_key), serde_json::json!({"label": "main"})).await;
+    let r = t
+        .post(
+            &format!("/api/v1/organizations/{org_id}/keys"),
+            Some(&t.admin_key),
+            serde_json::json!({"label": "main"}),
+        )
+        .await;
     assert_created(&r.status(), "key");
-    let key = r.json::<serde_json::Value>().await.expect("json")["key"].as_str().expect("key").to_string();
+    let key = r.json::<serde_json::Value>().await.expect("json")["key"]
+        .as_str()
+        .expect("key")
+        .to_string();
     (org_id, key)
 }
 
 /// Registers a site for an organization.
-pub async fn register_site(t: &TestApp, org_id: i64, key: &str, gln: &str, city: &str, lat: f64, lon: f64) {
+pub async fn register_site(
+    t: &TestApp,
+    org_id: i64,
+    key: &str,
+    gln: &str,
+    city: &str,
+    lat: f64,
+    lon: f64,
+) {
     let r = t
         .post(&format!("/api/v1/organizations/{org_id}/sites"), Some(key), serde_json::json!({
             "gln": gln, "name": format!("{city} site"), "city": city, "latitude": lat, "longitude": lon
@@ -297,7 +365,14 @@ pub async fn register_site(t: &TestApp, org_id: i64, key: &str, gln: &str, city:
 }
 
 pub async fn register_maker(t: &TestApp, prefix: &str, name: &str) -> Maker {
-    let (org_id, key) = register_org(t, name, &["manufacturer"], &with_check(&format!("{prefix}00000")), &[prefix]).await;
+    let (org_id, key) = register_org(
+        t,
+        name,
+        &["manufacturer"],
+        &with_check(&format!("{prefix}00000")),
+        &[prefix],
+    )
+    .await;
     let site_gln = with_check(&format!("{prefix}00001"));
     register_site(t, org_id, &key, &site_gln, "Anshan", 41.1, 122.99).await;
     let gtin = with_check(&format!("0{prefix}00001"));
@@ -316,18 +391,41 @@ pub async fn register_maker(t: &TestApp, prefix: &str, name: &str) -> Maker {
     assert_created(&r.status(), "certificate");
     let today = chrono::Utc::now().date_naive();
     let r = t
-        .post("/api/v1/batches", Some(&key), serde_json::json!({"gtin": gtin, "lot": "L1", "production_date": today.to_string()}))
+        .post(
+            "/api/v1/batches",
+            Some(&key),
+            serde_json::json!({"gtin": gtin, "lot": "L1", "production_date": today.to_string()}),
+        )
         .await;
     assert_created(&r.status(), "batch");
-    let batch_id = r.json::<serde_json::Value>().await.expect("json")["id"].as_i64().expect("id");
-    Maker { org_id, key, site_gln, gtin, batch_id }
+    let batch_id = r.json::<serde_json::Value>().await.expect("json")["id"]
+        .as_i64()
+        .expect("id");
+    Maker {
+        org_id,
+        key,
+        site_gln,
+        gtin,
+        batch_id,
+    }
 }
 
 /// Issues `n` codes for the maker's batch and returns their Digital Link URIs.
 pub async fn issue_codes(t: &TestApp, m: &Maker, n: u64) -> Vec<String> {
-    let r = t.post(&format!("/api/v1/batches/{}/codes", m.batch_id), Some(&m.key), serde_json::json!({"count": n})).await;
+    let r = t
+        .post(
+            &format!("/api/v1/batches/{}/codes", m.batch_id),
+            Some(&m.key),
+            serde_json::json!({"count": n}),
+        )
+        .await;
     assert_created(&r.status(), "codes");
-    let r = t.get(&format!("/api/v1/batches/{}/codes.csv", m.batch_id), Some(&m.key)).await;
+    let r = t
+        .get(
+            &format!("/api/v1/batches/{}/codes.csv", m.batch_id),
+            Some(&m.key),
+        )
+        .await;
     assert_eq!(r.status(), reqwest::StatusCode::OK);
     let csv = r.text().await.expect("csv");
     let mut lines = csv.lines();
@@ -337,13 +435,25 @@ pub async fn issue_codes(t: &TestApp, m: &Maker, n: u64) -> Vec<String> {
 
 /// Releases the maker's batch at its site.
 pub async fn release(t: &TestApp, m: &Maker) {
-    let r = t.post(&format!("/api/v1/batches/{}/release", m.batch_id), Some(&m.key), serde_json::json!({"site_gln": m.site_gln})).await;
+    let r = t
+        .post(
+            &format!("/api/v1/batches/{}/release", m.batch_id),
+            Some(&m.key),
+            serde_json::json!({"site_gln": m.site_gln}),
+        )
+        .await;
     assert_created(&r.status(), "release");
 }
 
 /// The JSON verification answer of a printed URI.
 pub async fn verdict(t: &TestApp, uri: &str) -> serde_json::Value {
-    let r = t.client.get(uri).header("accept", "application/json").send().await.expect("request");
+    let r = t
+        .client
+        .get(uri)
+        .header("accept", "application/json")
+        .send()
+        .await
+        .expect("request");
     assert_eq!(r.status(), reqwest::StatusCode::OK);
     r.json().await.expect("json")
 }
@@ -351,6 +461,32 @@ pub async fn verdict(t: &TestApp, uri: &str) -> serde_json::Value {
 /// Percent-encodes everything but ASCII letters and digits.
 pub fn urlencode(s: &str) -> String {
     s.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn with_database_replaces_the_path() {
+        assert_eq!(
+            super::with_database("postgres://u@h:5432/postgres", "x"),
+            "postgres://u@h:5432/x"
+        );
+        assert_eq!(
+            super::with_database("postgres://u@h/postgres?sslmode=disable", "x"),
+            "postgres://u@h/x?sslmode=disable"
+        );
+        assert_eq!(
+            super::with_database("postgres://u@h", "x"),
+            "postgres://u@h/x"
+        );
+        assert_eq!(super::with_check("690123400000"), "6901234000009");
+    }
 }

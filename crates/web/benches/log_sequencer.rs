@@ -8,6 +8,8 @@
 //!
 //! Run: `cargo bench -p web --bench log_sequencer` (env `LOG_BENCH_N`, default 5000).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::time::Instant;
 
 use store::Backend;

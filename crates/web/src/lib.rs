@@ -7,15 +7,15 @@
 
 pub mod api;
 pub mod auth;
+pub mod draws;
+pub mod epcis;
 pub mod error;
 pub mod i18n;
+pub mod log;
+pub mod mailbox;
 pub mod pages;
 pub mod ratelimit;
 pub mod resolver;
-pub mod log;
-pub mod epcis;
-pub mod draws;
-pub mod mailbox;
 // pub mod ledger; (employer ledger API)
 
 use std::sync::Arc;
@@ -105,7 +105,10 @@ pub async fn serve(
     ctx: ApiContext,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(ctx).into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        router(ctx).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

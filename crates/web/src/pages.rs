@@ -110,7 +110,14 @@ async fn verify_form(
     let l = negotiate(q.lang.as_deref(), &headers);
     let code = q.code.unwrap_or_default();
     let chrome = Chrome::new(l, "/verify", &[("code", code.as_str())]);
-    match ctx.app.verify_text(&code, &app::verify::ScanMode::Record(app::scans::ScanInput::default())).await {
+    match ctx
+        .app
+        .verify_text(
+            &code,
+            &app::verify::ScanMode::Record(app::scans::ScanInput::default()),
+        )
+        .await
+    {
         Ok(outcome) => crate::resolver::verdict_page(&ctx, &chrome, &outcome),
         Err(app::AppError::Invalid(d)) => crate::resolver::invalid_page(&chrome, &d.to_string()),
         Err(e) => ApiError::from(e).into_response(),

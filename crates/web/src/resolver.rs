@@ -37,14 +37,25 @@ struct ResolverQuery {
 pub const SIGNATURE_HEADER: &str = "ppe-signature";
 
 /// Adds the answer signature (over the exact body bytes) to a response.
-pub fn sign_response(ctx: &ApiContext, body: String, content_type: &'static str, status: StatusCode) -> Response {
+pub fn sign_response(
+    ctx: &ApiContext,
+    body: String,
+    content_type: &'static str,
+    status: StatusCode,
+) -> Response {
     let sig = ctx.app.answers.sign(body.as_bytes());
     let mut r = (status, [(header::CONTENT_TYPE, content_type)], body).into_response();
     if let Ok(v) = header::HeaderValue::from_str(&sig) {
         r.headers_mut().insert(SIGNATURE_HEADER, v);
     }
-    r.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
-    r.headers_mut().insert(header::VARY, header::HeaderValue::from_static("Accept, Accept-Language"));
+    r.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    r.headers_mut().insert(
+        header::VARY,
+        header::HeaderValue::from_static("Accept, Accept-Language"),
+    );
     r
 }
 
@@ -59,7 +70,10 @@ pub fn signed_json(ctx: &ApiContext, outcome: &app::verify::Outcome) -> Response
 /// The verifier key of answer signatures, one line (C2SP signed-note key format).
 async fn answer_key(State(ctx): State<ApiContext>) -> Response {
     (
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        [
+            (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
         format!("{}\n", ctx.app.answers.verifier_key()),
     )
         .into_response()
@@ -245,7 +259,10 @@ pub fn verdict_page(ctx: &ApiContext, c: &Chrome, o: &app::verify::Outcome) -> R
             .collect(),
         digital_link: &o.code.digital_link,
         checked_at: o.checked_at.format("%Y-%m-%d %H:%M").to_string(),
-        json_link: format!("/api/v1/status?code={}", crate::pages::encode(&o.code.digital_link)),
+        json_link: format!(
+            "/api/v1/status?code={}",
+            crate::pages::encode(&o.code.digital_link)
+        ),
         scans: &o.scans,
         answer_key: ctx.app.answers.verifier_key(),
     };

@@ -3,6 +3,8 @@
 //! the reporter's address or user agent), receipts, encryption to handlers, the
 //! workflow with deadlines on a movable clock, publication, the log, retention.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 

@@ -43,12 +43,12 @@ pub fn strip_metadata(data: &[u8]) -> (Vec<u8>, Metadata) {
             });
             return (jpeg.encoder().bytes().to_vec(), Metadata::Stripped);
         }
-    } else if data.starts_with(b"\x89PNG\r\n\x1a\n") {
-        if let Ok(mut png) = Png::from_bytes(Bytes::copy_from_slice(data)) {
-            png.chunks_mut()
-                .retain(|c| PNG_KEEP.iter().any(|k| **k == c.kind()));
-            return (png.encoder().bytes().to_vec(), Metadata::Stripped);
-        }
+    } else if data.starts_with(b"\x89PNG\r\n\x1a\n")
+        && let Ok(mut png) = Png::from_bytes(Bytes::copy_from_slice(data))
+    {
+        png.chunks_mut()
+            .retain(|c| PNG_KEEP.iter().any(|k| **k == c.kind()));
+        return (png.encoder().bytes().to_vec(), Metadata::Stripped);
     }
     (data.to_vec(), Metadata::Unchanged)
 }

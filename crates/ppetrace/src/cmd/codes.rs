@@ -116,8 +116,17 @@ pub async fn run(cfg: Config, cmd: CodesCmd) -> anyhow::Result<()> {
                 eprintln!("exported: {n} codes");
             }
         }
-        CodesCmd::Labels { batch, out, size, format, dpi, limit, key } => {
-            let size: labels::LabelSize = size.parse().map_err(|e| anyhow::anyhow!("--size: {e}"))?;
+        CodesCmd::Labels {
+            batch,
+            out,
+            size,
+            format,
+            dpi,
+            limit,
+            key,
+        } => {
+            let size: labels::LabelSize =
+                size.parse().map_err(|e| anyhow::anyhow!("--size: {e}"))?;
             if !matches!(format.as_str(), "pdf" | "svg" | "png") {
                 anyhow::bail!("--format must be pdf, svg or png");
             }
@@ -153,7 +162,10 @@ pub async fn run(cfg: Config, cmd: CodesCmd) -> anyhow::Result<()> {
                 }
                 "svg" => {
                     for (i, page) in labels::sheet_svg(&data, size)?.iter().enumerate() {
-                        std::fs::write(out.join(format!("batch-{batch}-page-{:04}.svg", i + 1)), page)?;
+                        std::fs::write(
+                            out.join(format!("batch-{batch}-page-{:04}.svg", i + 1)),
+                            page,
+                        )?;
                         files += 1;
                     }
                     bar.set_position(data.len() as u64);
@@ -168,7 +180,11 @@ pub async fn run(cfg: Config, cmd: CodesCmd) -> anyhow::Result<()> {
                 }
             }
             bar.finish_and_clear();
-            println!("labels: {} codes in {files} file(s) under {}", data.len(), out.display());
+            println!(
+                "labels: {} codes in {files} file(s) under {}",
+                data.len(),
+                out.display()
+            );
         }
         CodesCmd::Qr { text, out } => {
             let bytes = labels::qr_for_path(&text, &out)?;

@@ -17,7 +17,8 @@ pub struct ServeArgs {
 }
 
 fn init_logging(json: bool) {
-    let mut filter = EnvFilter::try_from_env("PPETRACE_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let mut filter =
+        EnvFilter::try_from_env("PPETRACE_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
     // Connection-level logs of the HTTP stack name peer addresses; reporters to the
     // mailbox must never be identifiable from logs, at any level.
     for quiet in ["axum::serve=off", "hyper=off", "hyper_util=off"] {

@@ -15,7 +15,9 @@ pub struct VerifyArgs {
 
 pub async fn verify(cfg: Config, args: VerifyArgs) -> anyhow::Result<()> {
     let app = cfg.open_app().await?;
-    let outcome = app.verify_text(&args.code, &app::verify::ScanMode::StatusOnly).await?;
+    let outcome = app
+        .verify_text(&args.code, &app::verify::ScanMode::StatusOnly)
+        .await?;
     println!("{}", serde_json::to_string_pretty(&outcome)?);
     Ok(())
 }
@@ -39,10 +41,10 @@ pub fn id(cmd: IdCmd) -> anyhow::Result<()> {
         } => {
             let data = gs1::parse_any(&text).map_err(|e| anyhow::anyhow!("{e}"))?;
             let mut v = serde_json::to_value(&data)?;
-            if let (Some(len), Some(obj)) = (company_prefix_length, v.as_object_mut()) {
-                if let Some(urn) = data.epc_urn(Some(len)) {
-                    obj.insert("epc_urn".into(), serde_json::Value::String(urn));
-                }
+            if let (Some(len), Some(obj)) = (company_prefix_length, v.as_object_mut())
+                && let Some(urn) = data.epc_urn(Some(len))
+            {
+                obj.insert("epc_urn".into(), serde_json::Value::String(urn));
             }
             println!("{}", serde_json::to_string_pretty(&v)?);
         }

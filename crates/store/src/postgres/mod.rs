@@ -20,7 +20,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("../../migrations/postgres/0002_log.sql")),
     (3, include_str!("../../migrations/postgres/0003_epcis.sql")),
     (4, include_str!("../../migrations/postgres/0004_draws.sql")),
-    (5, include_str!("../../migrations/postgres/0005_mailbox.sql")),
+    (
+        5,
+        include_str!("../../migrations/postgres/0005_mailbox.sql"),
+    ),
     // (6, ledger): employer PPE ledger
     (7, include_str!("../../migrations/postgres/0007_scans.sql")),
     // (8, web): users and sessions of the consoles

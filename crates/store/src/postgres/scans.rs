@@ -60,7 +60,9 @@ impl crate::ScanStore for PgStore {
             .await
             .map_err(db_err)?;
         let first = tx
-            .prepare_cached("SELECT COUNT(*) FROM scan_buckets WHERE product_id = $1 AND serial = $2")
+            .prepare_cached(
+                "SELECT COUNT(*) FROM scan_buckets WHERE product_id = $1 AND serial = $2",
+            )
             .await
             .map_err(db_err)?;
         let stats = tx
@@ -71,21 +73,52 @@ impl crate::ScanStore for PgStore {
             .await
             .map_err(db_err)?;
         for s in scans {
-            tx.execute(&ins, &[&s.product_id, &s.serial, &s.batch_id, &s.at, &s.kind, &s.org_id, &s.step, &s.lat, &s.lon, &s.city, &s.region])
-                .await
-                .map_err(db_err)?;
+            tx.execute(
+                &ins,
+                &[
+                    &s.product_id,
+                    &s.serial,
+                    &s.batch_id,
+                    &s.at,
+                    &s.kind,
+                    &s.org_id,
+                    &s.step,
+                    &s.lat,
+                    &s.lon,
+                    &s.city,
+                    &s.region,
+                ],
+            )
+            .await
+            .map_err(db_err)?;
             if s.kind == SCAN_INFORMATIONAL {
                 let day = s.at.date_naive();
-                if tx.execute(&bucket, &[&s.product_id, &s.serial, &day, &s.place_key]).await.map_err(db_err)? == 1 {
-                    let n: i64 = tx.query_one(&first, &[&s.product_id, &s.serial]).await.map_err(db_err)?.get(0);
-                    tx.execute(&stats, &[&s.batch_id, &i64::from(n == 1)]).await.map_err(db_err)?;
+                if tx
+                    .execute(&bucket, &[&s.product_id, &s.serial, &day, &s.place_key])
+                    .await
+                    .map_err(db_err)?
+                    == 1
+                {
+                    let n: i64 = tx
+                        .query_one(&first, &[&s.product_id, &s.serial])
+                        .await
+                        .map_err(db_err)?
+                        .get(0);
+                    tx.execute(&stats, &[&s.batch_id, &i64::from(n == 1)])
+                        .await
+                        .map_err(db_err)?;
                 }
             }
         }
         tx.commit().await.map_err(db_err)
     }
 
-    async fn recent_scans(&self, product_id: i64, serial: &str, limit: u32) -> Result<Vec<NewScan>> {
+    async fn recent_scans(
+        &self,
+        product_id: i64,
+        serial: &str,
+        limit: u32,
+    ) -> Result<Vec<NewScan>> {
         let client = self.pool.get().await.map_err(pool_err)?;
         let st = client
             .prepare_cached(
@@ -94,20 +127,38 @@ impl crate::ScanStore for PgStore {
             )
             .await
             .map_err(db_err)?;
-        client.query(&st, &[&product_id, &serial, &i64::from(limit)]).await.map_err(db_err)?.iter().map(scan_row).collect()
+        client
+            .query(&st, &[&product_id, &serial, &i64::from(limit)])
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(scan_row)
+            .collect()
     }
 
     async fn code_buckets(&self, product_id: i64, serial: &str) -> Result<u64> {
-        self.count("SELECT COUNT(*) FROM scan_buckets WHERE product_id = $1 AND serial = $2", &[&product_id, &serial]).await
+        self.count(
+            "SELECT COUNT(*) FROM scan_buckets WHERE product_id = $1 AND serial = $2",
+            &[&product_id, &serial],
+        )
+        .await
     }
 
     async fn batch_scan_stats(&self, batch_id: i64) -> Result<(u64, u64)> {
         let client = self.pool.get().await.map_err(pool_err)?;
         let row = client
-            .query_opt("SELECT items, buckets FROM batch_scan_stats WHERE batch_id = $1", &[&batch_id])
+            .query_opt(
+                "SELECT items, buckets FROM batch_scan_stats WHERE batch_id = $1",
+                &[&batch_id],
+            )
             .await
             .map_err(db_err)?;
-        Ok(row.map_or((0, 0), |r| (r.get::<_, i64>(0).max(0) as u64, r.get::<_, i64>(1).max(0) as u64)))
+        Ok(row.map_or((0, 0), |r| {
+            (
+                r.get::<_, i64>(0).max(0) as u64,
+                r.get::<_, i64>(1).max(0) as u64,
+            )
+        }))
     }
 
     async fn open_alert(&self, a: &NewAlert, log: &LogEntry) -> Result<Option<Alert>> {
@@ -135,10 +186,19 @@ impl crate::ScanStore for PgStore {
     }
 
     async fn get_alert(&self, id: i64) -> Result<Option<Alert>> {
-        self.one(&format!("SELECT {ALERT_COLS} FROM alerts WHERE id = $1"), &[&id], alert_row).await
+        self.one(
+            &format!("SELECT {ALERT_COLS} FROM alerts WHERE id = $1"),
+            &[&id],
+            alert_row,
+        )
+        .await
     }
 
-    async fn list_alerts(&self, brand_org_id: Option<i64>, status: Option<&str>) -> Result<Vec<Alert>> {
+    async fn list_alerts(
+        &self,
+        brand_org_id: Option<i64>,
+        status: Option<&str>,
+    ) -> Result<Vec<Alert>> {
         self.many(
             &format!(
                 "SELECT {ALERT_COLS} FROM alerts WHERE ($1::BIGINT IS NULL OR brand_org_id = $1) AND ($2::TEXT IS NULL OR status = $2)
@@ -150,7 +210,14 @@ impl crate::ScanStore for PgStore {
         .await
     }
 
-    async fn update_alert(&self, id: i64, status: &str, resolution: Option<&str>, at: DateTime<Utc>, log: &LogEntry) -> Result<Alert> {
+    async fn update_alert(
+        &self,
+        id: i64,
+        status: &str,
+        resolution: Option<&str>,
+        at: DateTime<Utc>,
+        log: &LogEntry,
+    ) -> Result<Alert> {
         let mut client = self.pool.get().await.map_err(pool_err)?;
         let tx = client.transaction().await.map_err(db_err)?;
         let row = tx

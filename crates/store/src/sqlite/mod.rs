@@ -256,14 +256,12 @@ impl SqliteStore {
         let memory = path == ":memory:" || path.is_empty();
         let p = path.to_string();
         let conn = tokio::task::spawn_blocking(move || -> Result<Connection> {
-            if !memory {
-                if let Some(dir) = std::path::Path::new(&p).parent() {
-                    if !dir.as_os_str().is_empty() {
-                        std::fs::create_dir_all(dir).map_err(|e| {
-                            StoreError::Db(format!("cannot create {}: {e}", dir.display()))
-                        })?;
-                    }
-                }
+            if !memory
+                && let Some(dir) = std::path::Path::new(&p).parent()
+                && !dir.as_os_str().is_empty()
+            {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| StoreError::Db(format!("cannot create {}: {e}", dir.display())))?;
             }
             let mut conn = if memory {
                 Connection::open_in_memory()
@@ -337,10 +335,10 @@ impl SqliteStore {
                 }
             };
             let out = f(&conn);
-            if let Ok(mut v) = readers.lock() {
-                if v.len() < MAX_IDLE_READERS {
-                    v.push(conn);
-                }
+            if let Ok(mut v) = readers.lock()
+                && v.len() < MAX_IDLE_READERS
+            {
+                v.push(conn);
             }
             out
         })

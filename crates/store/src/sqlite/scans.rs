@@ -61,7 +61,12 @@ impl crate::ScanStore for SqliteStore {
         .await
     }
 
-    async fn recent_scans(&self, product_id: i64, serial: &str, limit: u32) -> Result<Vec<NewScan>> {
+    async fn recent_scans(
+        &self,
+        product_id: i64,
+        serial: &str,
+        limit: u32,
+    ) -> Result<Vec<NewScan>> {
         let serial = serial.to_string();
         self.read(move |c| {
             let mut st = c
@@ -96,10 +101,12 @@ impl crate::ScanStore for SqliteStore {
     async fn code_buckets(&self, product_id: i64, serial: &str) -> Result<u64> {
         let serial = serial.to_string();
         self.read(move |c| {
-            c.prepare_cached("SELECT COUNT(*) FROM scan_buckets WHERE product_id = ?1 AND serial = ?2")
-                .and_then(|mut st| st.query_row(params![product_id, serial], |r| r.get::<_, i64>(0)))
-                .map(|n| n.max(0) as u64)
-                .map_err(db_err)
+            c.prepare_cached(
+                "SELECT COUNT(*) FROM scan_buckets WHERE product_id = ?1 AND serial = ?2",
+            )
+            .and_then(|mut st| st.query_row(params![product_id, serial], |r| r.get::<_, i64>(0)))
+            .map(|n| n.max(0) as u64)
+            .map_err(db_err)
         })
         .await
     }
@@ -108,7 +115,10 @@ impl crate::ScanStore for SqliteStore {
         self.read(move |c| {
             c.prepare_cached("SELECT items, buckets FROM batch_scan_stats WHERE batch_id = ?1")
                 .and_then(|mut st| {
-                    st.query_row([batch_id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))).optional()
+                    st.query_row([batch_id], |r| {
+                        Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+                    })
+                    .optional()
                 })
                 .map(|o| o.map_or((0, 0), |(a, b)| (a.max(0) as u64, b.max(0) as u64)))
                 .map_err(db_err)
@@ -141,14 +151,22 @@ impl crate::ScanStore for SqliteStore {
 
     async fn get_alert(&self, id: i64) -> Result<Option<Alert>> {
         self.read(move |c| {
-            c.query_row(&format!("SELECT {ALERT_COLS} FROM alerts WHERE id = ?1"), [id], alert_row)
-                .optional()
-                .map_err(db_err)
+            c.query_row(
+                &format!("SELECT {ALERT_COLS} FROM alerts WHERE id = ?1"),
+                [id],
+                alert_row,
+            )
+            .optional()
+            .map_err(db_err)
         })
         .await
     }
 
-    async fn list_alerts(&self, brand_org_id: Option<i64>, status: Option<&str>) -> Result<Vec<Alert>> {
+    async fn list_alerts(
+        &self,
+        brand_org_id: Option<i64>,
+        status: Option<&str>,
+    ) -> Result<Vec<Alert>> {
         let status = status.map(String::from);
         self.read(move |c| {
             let mut st = c
@@ -163,8 +181,19 @@ impl crate::ScanStore for SqliteStore {
         .await
     }
 
-    async fn update_alert(&self, id: i64, status: &str, resolution: Option<&str>, at: DateTime<Utc>, log: &LogEntry) -> Result<Alert> {
-        let (status, resolution, log) = (status.to_string(), resolution.map(String::from), log.clone());
+    async fn update_alert(
+        &self,
+        id: i64,
+        status: &str,
+        resolution: Option<&str>,
+        at: DateTime<Utc>,
+        log: &LogEntry,
+    ) -> Result<Alert> {
+        let (status, resolution, log) = (
+            status.to_string(),
+            resolution.map(String::from),
+            log.clone(),
+        );
         self.write(move |tx| {
             let n = tx
                 .execute(
@@ -176,8 +205,12 @@ impl crate::ScanStore for SqliteStore {
                 return Err(StoreError::NotFound(format!("alert {id}")));
             }
             append_log(tx, &log).map_err(db_err)?;
-            tx.query_row(&format!("SELECT {ALERT_COLS} FROM alerts WHERE id = ?1"), [id], alert_row)
-                .map_err(db_err)
+            tx.query_row(
+                &format!("SELECT {ALERT_COLS} FROM alerts WHERE id = ?1"),
+                [id],
+                alert_row,
+            )
+            .map_err(db_err)
         })
         .await
     }

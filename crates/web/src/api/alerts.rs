@@ -23,18 +23,27 @@ struct ListQuery {
     status: Option<String>,
 }
 
-async fn list(State(ctx): State<ApiContext>, Auth(actor): Auth, Query(q): Query<ListQuery>) -> Result<Json<Value>, ApiError> {
-    if let Some(s) = &q.status {
-        if !matches!(s.as_str(), "open" | "investigating" | "closed") {
-            return Err(ApiError::bad_request("status", "expected open, investigating or closed"));
-        }
+async fn list(
+    State(ctx): State<ApiContext>,
+    Auth(actor): Auth,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<Value>, ApiError> {
+    if let Some(s) = &q.status
+        && !matches!(s.as_str(), "open" | "investigating" | "closed")
+    {
+        return Err(ApiError::bad_request(
+            "status",
+            "expected open, investigating or closed",
+        ));
     }
     let alerts = ctx.app.list_alerts(&actor, q.status.as_deref()).await?;
     Ok(Json(json!({ "alerts": alerts })))
 }
 
 async fn counts(State(ctx): State<ApiContext>, Auth(actor): Auth) -> Result<Json<Value>, ApiError> {
-    Ok(Json(json!({ "counts": ctx.app.alert_counts(&actor).await? })))
+    Ok(Json(
+        json!({ "counts": ctx.app.alert_counts(&actor).await? }),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -51,5 +60,9 @@ async fn update(
     ApiJson(input): ApiJson<UpdateInput>,
 ) -> Result<Json<store::scans::Alert>, ApiError> {
     let id = parse_id("id", &id)?;
-    Ok(Json(ctx.app.update_alert(&actor, id, &input.status, input.resolution.as_deref()).await?))
+    Ok(Json(
+        ctx.app
+            .update_alert(&actor, id, &input.status, input.resolution.as_deref())
+            .await?,
+    ))
 }

@@ -3,9 +3,9 @@
 use app::lifecycle::StepInput;
 use app::scans::ScanInput;
 use app::verify::ScanMode;
-use axum::response::Response;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::NaiveDate;
@@ -125,14 +125,28 @@ async fn history(
 }
 
 /// A verification: recorded as an informational scan (clone rules, alerts).
-async fn verify(State(ctx): State<ApiContext>, Query(q): Query<CodeQuery>) -> Result<Response, ApiError> {
-    let mode = ScanMode::Record(ScanInput { lat: q.lat, lon: q.lon, city: q.city.clone(), region: q.region.clone() });
+async fn verify(
+    State(ctx): State<ApiContext>,
+    Query(q): Query<CodeQuery>,
+) -> Result<Response, ApiError> {
+    let mode = ScanMode::Record(ScanInput {
+        lat: q.lat,
+        lon: q.lon,
+        city: q.city.clone(),
+        region: q.region.clone(),
+    });
     let outcome = ctx.app.verify_text(code_param(&q)?, &mode).await?;
     Ok(crate::resolver::signed_json(&ctx, &outcome))
 }
 
 /// A status check: the same answer, but nothing is recorded and no alert is raised.
-async fn status(State(ctx): State<ApiContext>, Query(q): Query<CodeQuery>) -> Result<Response, ApiError> {
-    let outcome = ctx.app.verify_text(code_param(&q)?, &ScanMode::StatusOnly).await?;
+async fn status(
+    State(ctx): State<ApiContext>,
+    Query(q): Query<CodeQuery>,
+) -> Result<Response, ApiError> {
+    let outcome = ctx
+        .app
+        .verify_text(code_param(&q)?, &ScanMode::StatusOnly)
+        .await?;
     Ok(crate::resolver::signed_json(&ctx, &outcome))
 }
