@@ -1,10 +1,14 @@
 //! The demo data set behind `ppetrace serve --demo`: a helmet maker, a harness maker,
 //! a distributor, an employer, a regulator, certificates, batches, a few hundred coded
-//! items with supply-chain events, one recalled batch and one expired batch. Dates are
-//! relative to the clock so the verdicts stay true whenever the demo runs.
+//! items with supply-chain events, one recalled batch and one expired batch, and (in
+//! [`catalog`]) eight more manufacturers across the PPE categories. Dates are relative
+//! to the clock so the verdicts stay true whenever the demo runs. `serve --demo`
+//! starts with several hundred entries in the tamper-evident log.
 
 use chrono::{Duration, NaiveDate};
 use domain::authz::Actor;
+
+mod catalog;
 
 use crate::lifecycle::StepInput;
 use crate::registry::{BatchInput, CertificateInput, OrgInput, ProductInput, SiteInput};
@@ -20,6 +24,8 @@ pub struct DemoInfo {
     pub admin_key: String,
     pub manufacturer_key: String,
     pub employer_key: String,
+    /// Console users (role, username, password).
+    pub console_users: Vec<crate::users::DemoUser>,
 }
 
 fn with_check(body: &str) -> Result<String> {
@@ -188,22 +194,23 @@ impl App {
                 114.30,
             )
             .await?;
-        self.demo_party(
-            org(
-                "Hubei Emergency Management Department 湖北省应急管理厅",
-                &["regulator"],
-                with_check("695123400000")?,
-                uscc("11420000", "00001101")?,
-                &[],
+        let regulator = self
+            .demo_party(
+                org(
+                    "Hubei Emergency Management Department 湖北省应急管理厅",
+                    &["regulator"],
+                    with_check("695123400000")?,
+                    uscc("11420000", "00001101")?,
+                    &[],
+                    "Wuhan",
+                ),
+                "Wuhan office",
+                "695123400001",
                 "Wuhan",
-            ),
-            "Wuhan office",
-            "695123400001",
-            "Wuhan",
-            30.55,
-            114.34,
-        )
-        .await?;
+                30.55,
+                114.34,
+            )
+            .await?;
 
         let helmet = self
             .create_product(
@@ -416,6 +423,7 @@ impl App {
             ),
         )
         .await?;
+        self.seed_demo_catalog(&distributor).await?;
         self.recall_batch(&helmets.actor, h_bad.id, "Shell cracks in cold-impact test at -20 °C; stop use and return 帽壳低温冲击试验开裂，请停止使用并退回", None)
             .await?;
 
@@ -444,7 +452,24 @@ impl App {
                 .cloned()
                 .ok_or_else(|| AppError::Internal("demo batch has no codes".into()))
         };
+        // The employer's PPE ledger (see ledger.rs).
+        self.seed_demo_ledger(
+            &employer.actor,
+            &employer.site_gln,
+            &helmet_uris,
+            &recalled_uris,
+            &harness_uris,
+        )
+        .await?;
+        let console_users = self
+            .seed_demo_users(
+                &regulator.actor,
+                helmets.actor.org_id,
+                employer.actor.org_id,
+            )
+            .await?;
         Ok(DemoInfo {
+            console_users,
             genuine_url: first(&helmet_uris[helmet_uris.len() / 2..])?,
             recalled_url: first(&recalled_uris)?,
             expired_url,

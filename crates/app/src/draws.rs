@@ -49,6 +49,15 @@ pub fn drand_round_time(round: u64) -> Option<DateTime<Utc>> {
     Utc.timestamp_opt(secs, 0).single()
 }
 
+/// When round `round` of the plan's beacon is published: its own drand network's
+/// timing when the plan names one, the default chain's otherwise.
+fn round_time(plan: &draw::DrawPlan, round: u64) -> Option<DateTime<Utc>> {
+    match &plan.beacon_chain {
+        Some(chain) => DateTime::from_timestamp(chain.round_time(round)?, 0),
+        None => drand_round_time(round),
+    }
+}
+
 /// The first drand default-chain round published after `t`.
 pub fn drand_round_after(t: DateTime<Utc>) -> u64 {
     let elapsed = (t.timestamp() - DRAND_GENESIS).max(0);
@@ -134,6 +143,10 @@ pub struct DrawInput {
     pub beacon_round: Option<u64>,
     #[serde(default)]
     pub contribution_commitments: Vec<String>,
+    /// The drand network of `beacon_round` (its `/info`); when given, the seed's
+    /// beacon value is verified with its public key.
+    #[serde(default)]
+    pub beacon_chain: Option<draw::beacon::BeaconChain>,
 }
 
 fn two() -> u32 {
@@ -496,6 +509,7 @@ impl App {
             window_end: input.window_end.clone(),
             beacon_round: input.beacon_round,
             contribution_commitments: input.contribution_commitments.clone(),
+            beacon_chain: input.beacon_chain.clone(),
         };
         plan.validate().map_err(|e| {
             let field = match &e {
@@ -525,15 +539,19 @@ impl App {
             ));
         }
         if let Some(round) = plan.beacon_round {
-            match drand_round_time(round) {
+            match round_time(&plan, round) {
                 Some(t) if t > now => {}
                 _ => {
-                    return Err(AppError::invalid(
-                        "beacon_round",
-                        format!(
-                            "round {round} is not in the future of drand's default chain (the first future round is {})",
+                    let hint = match &plan.beacon_chain {
+                        Some(_) => "the plan's drand network".to_string(),
+                        None => format!(
+                            "drand's default chain (the first future round is {})",
                             drand_round_after(now)
                         ),
+                    };
+                    return Err(AppError::invalid(
+                        "beacon_round",
+                        format!("round {round} is not in the future of {hint}"),
                     ));
                 }
             }
@@ -620,7 +638,7 @@ impl App {
                     "drand randomness is 64 hex digits",
                 ));
             }
-            match drand_round_time(b.round) {
+            match round_time(&plan, b.round) {
                 Some(t) if t <= now => {}
                 _ => {
                     return Err(AppError::invalid(

@@ -27,9 +27,18 @@ fn sha256_hex(s: &str) -> String {
     hex::encode(Sha256::digest(s.as_bytes()))
 }
 
-/// The canonical record of an API key (never its secret), as hashed into the log.
+/// The canonical record of an API key, as hashed into the log: never its secret, but the
+/// SHA-256 of its 160-bit secret, so that an operator who swaps a key's secret in the
+/// database (to act as that organization) is caught by `ppetrace audit --local`.
 pub fn api_key_record(k: &store::ApiKey) -> serde_json::Value {
-    json!({"id": k.id, "org_id": k.org_id, "admin": k.admin, "label": k.label})
+    json!({
+        "id": k.id,
+        "org_id": k.org_id,
+        "lookup": k.lookup,
+        "secret_sha256": k.secret_sha256,
+        "admin": k.admin,
+        "label": k.label,
+    })
 }
 
 impl App {
@@ -80,6 +89,7 @@ impl App {
                         vec![
                             ("api_key".into(), k.id.to_string()),
                             ("org".into(), k.org_id.to_string()),
+                            ("lookup".into(), k.lookup.clone()),
                         ],
                         &api_key_record(k),
                     )

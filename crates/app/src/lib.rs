@@ -12,15 +12,17 @@ pub mod demo;
 pub mod error;
 pub mod keys;
 pub mod lifecycle;
+pub mod recalls;
 pub mod registry;
 pub mod verify;
 // Capabilities that grow in parallel; each replaces its own placeholder line:
 pub mod draws;
 pub mod epcis;
+pub mod ledger;
 pub mod log;
 pub mod mailbox;
-// pub mod ledger; (employer PPE ledger)
 pub mod scans;
+pub mod users;
 
 use std::sync::Arc;
 
@@ -88,6 +90,8 @@ pub struct App {
     pub scans: Arc<scans::Recorder>,
     /// Signs verification answers.
     pub answers: Arc<scans::AnswerSigner>,
+    /// Failed console logins per username (throttling).
+    pub users: Arc<users::Throttle>,
 }
 
 impl App {
@@ -101,6 +105,7 @@ impl App {
             log,
             scans,
             answers,
+            users: Arc::new(users::Throttle::default()),
         }
     }
 

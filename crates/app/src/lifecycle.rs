@@ -123,6 +123,14 @@ impl App {
         event["eventID"] = json!(event_id);
         event["recordTime"] =
             json!(record_time.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
+        // Extension fields (e.g. a recall's `ppe:recallReason`) need their namespace
+        // declared in the stored event itself, so the event parses again when queried.
+        if event
+            .as_object()
+            .is_some_and(|o| o.keys().any(|k| k.starts_with("ppe:")))
+        {
+            event["@context"] = lc::context();
+        }
         let event_time =
             DateTime::parse_from_rfc3339(event["eventTime"].as_str().unwrap_or_default())
                 .map(|t| t.with_timezone(&Utc))

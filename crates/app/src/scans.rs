@@ -287,13 +287,28 @@ impl App {
         }
     }
 
-    /// Evaluates the clone rules for a new scan of a known code.
+    /// Evaluates the clone rules for a new scan of a known code, reading its history.
     pub(crate) async fn evaluate_scan(&self, new: &NewScan, scrapped: bool) -> Result<Evaluation> {
         let recent = self
             .store
             .recent_scans(new.product_id, &new.serial, self.config.scans.history_limit)
             .await?;
-        let (items, buckets) = self.store.batch_scan_stats(new.batch_id).await?;
+        let stats = self.store.batch_scan_stats(new.batch_id).await?;
+        let buckets = self.store.code_buckets(new.product_id, &new.serial).await?;
+        Ok(self.evaluate_with(new, scrapped, &recent, stats, buckets))
+    }
+
+    /// Evaluates the clone rules for a new scan given the code's history already read:
+    /// its `recent` scans (newest first), its batch's (items, buckets) and its own
+    /// distinct buckets.
+    pub(crate) fn evaluate_with(
+        &self,
+        new: &NewScan,
+        scrapped: bool,
+        recent: &[NewScan],
+        (items, buckets): (u64, u64),
+        code_buckets: u64,
+    ) -> Evaluation {
         let mean = if items == 0 {
             0.0
         } else {
@@ -321,12 +336,12 @@ impl App {
             }
         }
         let summary = ScanSummary {
-            earlier_lookups: self.store.code_buckets(new.product_id, &new.serial).await?,
+            earlier_lookups: code_buckets,
             first_seen: info.last().map(|s| s.at.date_naive()),
             last_seen: info.first().map(|s| s.at.date_naive()),
             places,
         };
-        Ok(Evaluation { signals, summary })
+        Evaluation { signals, summary }
     }
 
     /// Opens an alert for each signal at or above `Low` (one open alert per code and

@@ -96,19 +96,29 @@ impl App {
             .map(|l| gs1::Lot::parse(l).map_err(|e| domain::DomainError::gs1("lot", &e)))
             .transpose()?;
         let now = self.clock.now();
-        let product = self.store.get_product_by_gtin(gtin.as_str()).await?;
-        // Same query whether or not the product exists (id -1 never matches).
-        let code = self
+        // One read for everything (product, code and batch, manufacturer,
+        // certificates, the code's scan history and its batch's norm): the same
+        // statements run whether or not the serial exists, so timing does not tell.
+        let store::scans::VerifyRead {
+            product,
+            code,
+            org: manufacturer,
+            certificates,
+            recent,
+            code_buckets,
+            batch_stats,
+        } = self
             .store
-            .lookup_code(product.as_ref().map_or(-1, |p| p.id), serial.as_str())
+            .verify_read(
+                gtin.as_str(),
+                serial.as_str(),
+                self.config.scans.history_limit,
+            )
             .await?;
-        let (manufacturer, certificates) = match &product {
-            Some(p) => {
-                let org = self.store.get_org(p.org_id).await?;
-                let certs = self.store.list_certificates(p.id).await?;
-                (org, certs)
-            }
-            None => (None, Vec::new()),
+        let (manufacturer, certificates) = if product.is_some() {
+            (manufacturer, certificates)
+        } else {
+            (None, Vec::new())
         };
         let scanned = ScannedCode {
             gtin: gtin.as_str().to_string(),
@@ -161,7 +171,7 @@ impl App {
                 .code
                 .as_ref()
                 .is_some_and(|f| f.state == CodeState::Scrapped);
-            let eval = self.evaluate_scan(&scan, scrapped).await?;
+            let eval = self.evaluate_with(&scan, scrapped, &recent, batch_stats, code_buckets);
             if input.is_some() {
                 for (signal, between_auth) in &eval.signals {
                     // A clone indicator turns an otherwise usable answer into

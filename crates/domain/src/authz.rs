@@ -118,6 +118,19 @@ pub fn record_step(
     Ok(())
 }
 
+/// The employer's PPE ledger (items, workers, exports) is handled only by the
+/// employer organization that owns the site or the record: no other organization,
+/// and not platform administrators either (worker names are the employer's alone).
+pub fn manage_ledger(actor: &Actor, owner_org_id: i64) -> Decision {
+    if !actor.has_role(Role::Employer) {
+        return deny("only an employer keeps a PPE ledger");
+    }
+    if actor.org_id != owner_org_id {
+        return deny("a PPE ledger is handled only by the employer that owns it");
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -160,5 +173,15 @@ mod tests {
     fn only_admins_register_organizations() {
         assert!(manage_registry(&actor(1, &[Role::Regulator], false)).is_err());
         assert!(manage_registry(&actor(1, &[], true)).is_ok());
+    }
+
+    #[test]
+    fn ledgers_belong_to_their_employer_only() {
+        let e = actor(3, &[Role::Employer], false);
+        assert!(manage_ledger(&e, 3).is_ok());
+        assert!(manage_ledger(&actor(4, &[Role::Employer], false), 3).is_err());
+        assert!(manage_ledger(&actor(3, &[Role::Manufacturer], false), 3).is_err());
+        assert!(manage_ledger(&actor(9, &[], true), 3).is_err());
+        assert!(manage_ledger(&actor(5, &[Role::Regulator], false), 3).is_err());
     }
 }

@@ -8,6 +8,7 @@
 pub mod authz;
 pub mod cert;
 pub mod error;
+pub mod ledger;
 pub mod lifecycle;
 pub mod log_entry;
 pub mod org;

@@ -70,6 +70,9 @@ pub fn check_seed_inputs(plan: &DrawPlan, inputs: &SeedInputs) -> Result<(), Dra
                     b.randomness
                 )));
             }
+            if let Some(chain) = &plan.beacon_chain {
+                chain.verify(b)?;
+            }
         }
     }
     let commitments: HashSet<&str> = plan

@@ -57,9 +57,15 @@
 //!     window_end: "2026-12-05T18:00:00Z".into(),
 //!     beacon_round: Some(1000),
 //!     contribution_commitments: vec![],
+//!     beacon_chain: None,
 //! };
 //! let inputs = SeedInputs {
-//!     beacon: Some(BeaconValue { round: 1000, randomness: "ab".repeat(32) }),
+//!     beacon: Some(BeaconValue {
+//!         round: 1000,
+//!         randomness: "ab".repeat(32),
+//!         signature: None,
+//!         previous_signature: None,
+//!     }),
 //!     reveals: vec![],
 //! };
 //! let result = run_draw(&plan, &snapshot, &inputs)?;
@@ -71,6 +77,7 @@
 //! ```
 
 pub mod analytics;
+pub mod beacon;
 pub mod canonical;
 mod draw;
 mod model;

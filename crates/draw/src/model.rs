@@ -221,6 +221,12 @@ pub struct DrawPlan {
     /// Commitments to contributions: lowercase hex SHA-256 of each value to
     /// be revealed, sorted and unique.
     pub contribution_commitments: Vec<String>,
+    /// The drand network the round belongs to (its `/info`). When given, the
+    /// beacon value must carry the round's BLS signature and is verified with this
+    /// key; when absent, the round's randomness is taken as entered. Omitted from
+    /// the canonical form when absent, so older plans keep their hashes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub beacon_chain: Option<crate::beacon::BeaconChain>,
 }
 
 /// Where an instant lies relative to the inspection window.
@@ -276,6 +282,14 @@ impl DrawPlan {
                 "window_start {:?} is not before window_end {:?}",
                 self.window_start, self.window_end
             ));
+        }
+        if let Some(chain) = &self.beacon_chain {
+            chain.check()?;
+            if self.beacon_round.is_none() {
+                return Err(DrawError::InvalidPlan(
+                    "beacon_chain is given but no beacon_round".into(),
+                ));
+            }
         }
         if self.beacon_round.is_none() && self.contribution_commitments.is_empty() {
             return bad(
@@ -347,6 +361,13 @@ pub struct BeaconValue {
     pub round: u64,
     /// The round's randomness, lowercase hex (as drand publishes it).
     pub randomness: String,
+    /// The round's BLS signature, lowercase hex; required when the plan names the
+    /// beacon's network (`beacon_chain`), which verifies it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
+    /// The previous round's signature (drand's chained scheme only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_signature: Option<String>,
 }
 
 /// Values fixed only after the plan and snapshot hash were published.

@@ -80,6 +80,7 @@ fn arb_plan() -> impl Strategy<Value = DrawPlan> {
             window_end: "2026-12-02T00:00:00Z".into(),
             beacon_round: Some(1),
             contribution_commitments: vec![],
+            beacon_chain: None,
         })
 }
 

@@ -19,41 +19,9 @@ pub fn is_uri(s: &str) -> bool {
         })
 }
 
-/// Does `s` look like a GS1 Digital Link URI (http(s) with a DL primary-key path segment)?
+/// Does `s` look like a GS1 Digital Link URI (see [`gs1::dl::looks_like_digital_link`])?
 pub fn looks_like_digital_link(s: &str) -> bool {
-    let Some(rest) = s
-        .strip_prefix("https://")
-        .or_else(|| s.strip_prefix("http://"))
-    else {
-        return false;
-    };
-    let path = rest.split(['?', '#']).next().unwrap_or("");
-    let segs: Vec<&str> = path.split('/').skip(1).collect();
-    segs.windows(2).any(|w| {
-        matches!(
-            w[0],
-            "01" | "00"
-                | "414"
-                | "417"
-                | "8003"
-                | "8004"
-                | "8006"
-                | "8010"
-                | "8013"
-                | "8017"
-                | "8018"
-                | "253"
-                | "255"
-                | "401"
-                | "402"
-                | "7040"
-                | "8014"
-        ) && !w[1].is_empty()
-            && w[1]
-                .chars()
-                .next()
-                .is_some_and(|c| c.is_ascii_alphanumeric())
-    })
+    gs1::dl::looks_like_digital_link(s)
 }
 
 /// Validate an identifier used in an EPC field. EPC URNs must be valid EPC pure-identity /
@@ -91,9 +59,6 @@ fn check_epc_urn(s: &str) -> Result<(), String> {
     if kind == "idpat" {
         return Ok(());
     }
-    if scheme == "pgln" {
-        return pgln_to_dl(value).map(|_| ());
-    }
     if !GS1_CRATE_SCHEMES.contains(&scheme) {
         // other EPC schemes (cpi, sgcn, ginc, gsin, itip, upui, gid, ...): syntax only
         return Ok(());
@@ -106,37 +71,12 @@ fn check_epc_urn(s: &str) -> Result<(), String> {
 
 /// EPC schemes the `gs1` crate converts.
 const GS1_CRATE_SCHEMES: &[&str] = &[
-    "sgtin", "sscc", "sgln", "grai", "giai", "gsrn", "gsrnp", "gdti", "lgtin", "cpi", "ginc",
-    "gsin", "itip", "upui",
+    "sgtin", "sscc", "sgln", "grai", "giai", "gsrn", "gsrnp", "gdti", "sgcn", "lgtin", "cpi",
+    "ginc", "gsin", "itip", "upui", "pgln",
 ];
-
-/// `urn:epc:id:pgln:CompanyPrefix.PartyRef` → `https://id.gs1.org/417/<GLN>`.
-/// (Local fallback: the `gs1` crate does not cover PGLN yet.)
-fn pgln_to_dl(value: &str) -> Result<String, String> {
-    let (cp, party) = value
-        .split_once('.')
-        .ok_or_else(|| "PGLN must be CompanyPrefix.PartyRef".to_string())?;
-    let digits = cp.len() + party.len();
-    if !(6..=12).contains(&cp.len())
-        || digits != 12
-        || !cp.chars().chain(party.chars()).all(|c| c.is_ascii_digit())
-    {
-        return Err("PGLN must be 12 digits: company prefix (6-12) and party reference".into());
-    }
-    let body = format!("{cp}{party}");
-    let cd = gs1::check_digit(&body).map_err(|e| e.to_string())?;
-    Ok(format!("https://id.gs1.org/417/{body}{cd}"))
-}
 
 /// Convert an EPC URN to a GS1 Digital Link URI via the `gs1` crate.
 pub fn urn_to_dl(s: &str) -> Result<String, String> {
-    if let Some(v) = s.strip_prefix("urn:epc:id:pgln:") {
-        return pgln_to_dl(v);
-    }
-    gs1_urn_to_digital_link(s)
-}
-
-fn gs1_urn_to_digital_link(s: &str) -> Result<String, String> {
     gs1::epc::urn_to_digital_link(s).map_err(|e| e.to_string())
 }
 
@@ -172,65 +112,20 @@ thread_local! {
 
 fn compute_canonical(s: &str) -> Option<String> {
     if s.starts_with("urn:epc:idpat:") {
-        return idpat_to_dl(s);
-    }
-    if let Some(v) = s.strip_prefix("urn:epc:id:pgln:") {
-        return pgln_to_dl(v).ok();
+        return gs1::epc::pattern_to_class_digital_link(s).ok();
     }
     let dl = if s.starts_with("urn:epc:") {
         gs1::epc::EpcUrn::parse(s).ok()?.to_digital_link().ok()?
     } else if looks_like_digital_link(s) {
         DigitalLink::parse(s).ok()?
-    } else if let Some(numeric) = de_alias(s) {
+    } else if let Some(numeric) =
+        gs1::dl::expand_convenience_alphas(s).filter(|n| looks_like_digital_link(n))
+    {
         DigitalLink::parse(&numeric).ok()?
     } else {
         return None;
     };
     Some(unescape_sub_delims(&constrained(&dl)))
-}
-
-/// Digital Link 1.1 alphabetic path aliases (`/gtin/…/ser/…`) → numeric AIs, if any.
-fn de_alias(s: &str) -> Option<String> {
-    let scheme_end = s.find("://")? + 3;
-    let (head, rest) = s.split_at(scheme_end);
-    let (path_part, query) = match rest.find(['?', '#']) {
-        Some(i) => rest.split_at(i),
-        None => (rest, ""),
-    };
-    let mut changed = false;
-    let segs: Vec<&str> = path_part
-        .split('/')
-        .enumerate()
-        .map(|(i, seg)| {
-            if i == 0 {
-                return seg;
-            }
-            let ai = match seg {
-                "gtin" => "01",
-                "sscc" => "00",
-                "gln" => "414",
-                "party" => "417",
-                "grai" => "8003",
-                "giai" => "8004",
-                "itip" => "8006",
-                "gsrn" => "8018",
-                "gsrnp" => "8017",
-                "gdti" => "253",
-                "ginc" => "401",
-                "gsin" => "402",
-                "cpid" => "8010",
-                "cpsn" => "8011",
-                "ser" => "21",
-                "lot" => "10",
-                "glnx" => "254",
-                _ => return seg,
-            };
-            changed = true;
-            ai
-        })
-        .collect();
-    let out = format!("{head}{}{query}", segs.join("/"));
-    (changed && looks_like_digital_link(&out)).then_some(out)
 }
 
 /// The reference hash keeps RFC 3986 sub-delimiters `! ' ( ) *` literal in Digital Link
@@ -244,31 +139,6 @@ fn unescape_sub_delims(s: &str) -> String {
         .replace("%28", "(")
         .replace("%29", ")")
         .replace("%2A", "*")
-}
-
-/// `urn:epc:idpat:sgtin:4012345.012345.*` → `https://id.gs1.org/01/<gtin>` (and the like).
-fn idpat_to_dl(s: &str) -> Option<String> {
-    let rest = s.strip_prefix("urn:epc:idpat:")?;
-    let (scheme, body) = rest.split_once(':')?;
-    let fields: Vec<&str> = body.split('.').collect();
-    let wild = fields.iter().position(|f| *f == "*")?;
-    let concrete: Vec<&str> = fields[..wild].to_vec();
-    let probe = match (scheme, concrete.as_slice()) {
-        ("sgtin", [cp, item]) => format!("urn:epc:id:sgtin:{cp}.{item}.0"),
-        ("grai", [cp, at]) => format!("urn:epc:id:grai:{cp}.{at}.0"),
-        ("gdti", [cp, dt]) => format!("urn:epc:id:gdti:{cp}.{dt}.0"),
-        ("sgcn", [cp, dt]) => format!("urn:epc:id:sgcn:{cp}.{dt}.0"),
-        _ => return None,
-    };
-    let dl = DigitalLink::parse(&urn_to_dl(&probe).ok()?).ok()?;
-    let (ai, v) = dl.primary_key();
-    let v = match ai {
-        // strip the probe serial that GDTI/GRAI/SGCN carry inside the key value
-        "8003" => &v[..v.len().min(14)],
-        "253" | "255" => &v[..v.len().min(13)],
-        _ => v,
-    };
-    Some(format!("https://id.gs1.org/{ai}/{v}"))
 }
 
 fn constrained(dl: &DigitalLink) -> String {

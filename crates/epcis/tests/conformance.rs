@@ -1,42 +1,9 @@
 #![allow(clippy::unwrap_used)] // test helpers outside #[test] fns
 //! Every GS1 JSON-LD example parses, validates, round-trips and hashes.
 
-use std::path::{Path, PathBuf};
-
-/// `shared/conformance/epcis/JSON` beside the repository, or `$EPCIS_CONFORMANCE_DIR`.
-fn conformance_dir() -> PathBuf {
-    match std::env::var_os("EPCIS_CONFORMANCE_DIR") {
-        Some(d) => PathBuf::from(d),
-        None => {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance/epcis/JSON")
-        }
-    }
-}
-
-fn examples() -> Vec<PathBuf> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        let Ok(rd) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for e in rd.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                walk(&p, out);
-            } else if p.extension().is_some_and(|x| x == "jsonld") {
-                out.push(p);
-            }
-        }
-    }
-    let mut v = Vec::new();
-    walk(&conformance_dir(), &mut v);
-    // fall back to the copies bundled with the crate (CI without shared/)
-    walk(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/gs1-json"),
-        &mut v,
-    );
-    v.sort();
-    v
-}
+#[path = "support/examples.rs"]
+mod support;
+use support::examples;
 
 #[test]
 fn all_examples_parse_validate_and_hash() {

@@ -426,3 +426,71 @@ pub(crate) fn split_dl_order(pairs: &[Pair]) -> Option<DlSplit> {
         .collect();
     Some((key, (qualifiers, attributes)))
 }
+
+/// Digital Link 1.1 "convenience alphas": path aliases the standard once allowed in place
+/// of numeric AIs (`/gtin/…/ser/…`). Later versions require numeric AIs; EPCIS documents
+/// written against 1.1 still carry them.
+pub const CONVENIENCE_ALPHAS: &[(&str, &str)] = &[
+    ("gtin", "01"),
+    ("sscc", "00"),
+    ("gln", "414"),
+    ("party", "417"),
+    ("grai", "8003"),
+    ("giai", "8004"),
+    ("itip", "8006"),
+    ("gsrn", "8018"),
+    ("gsrnp", "8017"),
+    ("gdti", "253"),
+    ("ginc", "401"),
+    ("gsin", "402"),
+    ("cpid", "8010"),
+    ("cpsn", "8011"),
+    ("ser", "21"),
+    ("lot", "10"),
+    ("glnx", "254"),
+];
+
+/// Rewrites Digital Link 1.1 convenience alphas in the path to numeric AIs; `None` when the
+/// URI has none (or is not `scheme://authority/path`). The result still needs [`DigitalLink::parse`].
+pub fn expand_convenience_alphas(uri: &str) -> Option<String> {
+    let scheme_end = uri.find("://")? + 3;
+    let (head, rest) = uri.split_at(scheme_end);
+    let (path, tail) = rest.split_at(rest.find(['?', '#']).unwrap_or(rest.len()));
+    let mut changed = false;
+    let segments: Vec<&str> = path
+        .split('/')
+        .enumerate()
+        .map(
+            |(i, seg)| match CONVENIENCE_ALPHAS.iter().find(|(a, _)| *a == seg) {
+                Some((_, ai)) if i > 0 => {
+                    changed = true;
+                    *ai
+                }
+                _ => seg,
+            },
+        )
+        .collect();
+    changed.then(|| format!("{head}{}{tail}", segments.join("/")))
+}
+
+/// Is `uri` shaped like a GS1 Digital Link — `http(s)://` and somewhere in its path a GS1
+/// primary-key AI followed by a non-empty value? A cheap test that tells "meant to be a
+/// Digital Link, so validate it as one" from "some other web URI"; it does not validate.
+pub fn looks_like_digital_link(uri: &str) -> bool {
+    let Some(rest) = uri
+        .strip_prefix("https://")
+        .or_else(|| uri.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    let path = rest.split(['?', '#']).next().unwrap_or("");
+    let segments: Vec<&str> = path.split('/').skip(1).collect();
+    segments.windows(2).any(|w| {
+        w[0].bytes().all(|b| b.is_ascii_digit())
+            && ai::lookup(w[0]).is_some_and(|d| d.is_dl_primary_key())
+            && w[1]
+                .bytes()
+                .next()
+                .is_some_and(|b| b.is_ascii_alphanumeric())
+    })
+}

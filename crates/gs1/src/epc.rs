@@ -735,3 +735,38 @@ pub fn element_string_to_urn(
     let pairs = crate::element::parse_bracketed(element_string)?;
     EpcUrn::from_pairs(&pairs, company_prefix_len)?.try_to_urn()
 }
+
+/// The class-level canonical Digital Link of an EPC pattern URN whose wildcard stands for
+/// the serial part: `urn:epc:idpat:sgtin:4012345.012345.*` → `https://id.gs1.org/01/04012345123456`,
+/// and likewise for `grai`, `gdti` and `sgcn` (the key without its serial component).
+/// Patterns wider than one class (wildcard before the serial) have no such form.
+pub fn pattern_to_class_digital_link(urn: &str) -> Result<String, Gs1Error> {
+    let bad = |why: &str| Gs1Error::epc(None, why.to_string());
+    let rest = urn
+        .strip_prefix("urn:epc:idpat:")
+        .ok_or_else(|| bad("not an EPC pattern URN (urn:epc:idpat:…)"))?;
+    let (scheme, body) = rest
+        .split_once(':')
+        .ok_or_else(|| bad("pattern URN has no scheme"))?;
+    let fields: Vec<&str> = body.split('.').collect();
+    let (cp, class, serial) = match fields.as_slice() {
+        [cp, class, serial] => (*cp, *class, *serial),
+        _ => return Err(bad("pattern must have three dot-separated fields")),
+    };
+    if serial != "*" || cp == "*" || class == "*" {
+        return Err(bad("only a wildcard serial names one class"));
+    }
+    // Probe with serial "0", then drop the serial from the key value.
+    let probe = format!("urn:epc:id:{scheme}:{cp}.{class}.0");
+    let dl = match scheme {
+        "sgtin" | "grai" | "gdti" | "sgcn" => EpcUrn::parse(&probe)?.to_digital_link()?,
+        _ => return Err(bad("class patterns exist for sgtin, grai, gdti and sgcn")),
+    };
+    let (ai, value) = dl.primary_key();
+    let value = match ai {
+        "8003" => &value[..value.len().min(14)],
+        "253" | "255" => &value[..value.len().min(13)],
+        _ => value,
+    };
+    Ok(format!("{}/{ai}/{value}", crate::dl::CANONICAL_BASE))
+}

@@ -379,3 +379,53 @@ fn serde_as_canonical_string() {
     );
     assert!(serde_json::from_str::<DigitalLink>("\"https://ppe.example.org/01/1\"").is_err());
 }
+
+#[test]
+fn convenience_alphas_of_digital_link_1_1_expand_to_numeric_ais() {
+    let cases = [
+        (
+            "https://example.com/gtin/09506000134352/ser/ABC?linkType=all",
+            Some("https://example.com/01/09506000134352/21/ABC?linkType=all"),
+        ),
+        (
+            "https://id.example.org/sscc/106141412345678908",
+            Some("https://id.example.org/00/106141412345678908"),
+        ),
+        ("https://example.com/01/09506000134352", None),
+        ("not a uri", None),
+    ];
+    for (input, want) in cases {
+        assert_eq!(
+            gs1::dl::expand_convenience_alphas(input).as_deref(),
+            want,
+            "{input}"
+        );
+    }
+    let expanded =
+        gs1::dl::expand_convenience_alphas("https://example.com/gtin/09506000134352/ser/ABC")
+            .unwrap();
+    assert_eq!(
+        gs1::DigitalLink::parse(&expanded).unwrap().canonical(),
+        "https://id.gs1.org/01/09506000134352/21/ABC"
+    );
+}
+
+#[test]
+fn digital_link_shape_needs_a_primary_key_ai_and_a_value() {
+    for yes in [
+        "https://id.gs1.org/01/09506000134352",
+        "http://example.com/stem/414/9520123456788",
+        "https://example.com/8004/0614141ABC?x=1",
+    ] {
+        assert!(gs1::dl::looks_like_digital_link(yes), "{yes}");
+    }
+    for no in [
+        "https://example.com/about",
+        "https://example.com/21/ABC",
+        "https://example.com/01/",
+        "urn:epc:id:sgtin:0614141.812345.6789",
+        "ftp://example.com/01/09506000134352",
+    ] {
+        assert!(!gs1::dl::looks_like_digital_link(no), "{no}");
+    }
+}

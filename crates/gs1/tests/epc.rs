@@ -272,3 +272,28 @@ fn wildcard_pattern() {
         "urn:epc:id:sgtin:0614141.112345.400"
     );
 }
+
+#[test]
+fn class_patterns_map_to_the_class_level_digital_link() {
+    let cases = [
+        (
+            "urn:epc:idpat:sgtin:0614141.812345.*",
+            Ok("https://id.gs1.org/01/80614141123458"),
+        ),
+        (
+            "urn:epc:idpat:grai:0614141.12345.*",
+            Ok("https://id.gs1.org/8003/00614141123452"),
+        ),
+        (
+            "urn:epc:idpat:gdti:0614141.12345.*",
+            Ok("https://id.gs1.org/253/0614141123452"),
+        ),
+        ("urn:epc:idpat:sgtin:0614141.*.*", Err::<&str, ()>(())),
+        ("urn:epc:idpat:sscc:0614141.*", Err(())),
+        ("urn:epc:id:sgtin:0614141.812345.6789", Err(())),
+    ];
+    for (urn, want) in cases {
+        let got = gs1::epc::pattern_to_class_digital_link(urn).map_err(|_| ());
+        assert_eq!(got.as_deref().map_err(|_| ()), want, "{urn}");
+    }
+}

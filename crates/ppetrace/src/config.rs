@@ -30,6 +30,7 @@ struct FileConfig {
     log_format: Option<String>,
     max_body_bytes: Option<usize>,
     request_timeout_secs: Option<u64>,
+    hsts: Option<bool>,
     log_origin: Option<String>,
     log_signing_key_file: Option<PathBuf>,
     log_interval_ms: Option<u64>,
@@ -56,6 +57,8 @@ pub struct Config {
     pub json_logs: bool,
     pub max_body_bytes: usize,
     pub request_timeout_secs: u64,
+    /// Send `Strict-Transport-Security` (deployments behind HTTPS only).
+    pub hsts: bool,
     /// Whether the data directory was chosen explicitly (flag, env or file).
     pub data_dir_explicit: bool,
     /// The tamper-evident log (see crate `app::log`).
@@ -81,6 +84,14 @@ fn env_or_file(name: &str) -> anyhow::Result<Option<String>> {
         return Ok(Some(v.trim().to_string()));
     }
     Ok(None)
+}
+
+fn parse_bool(name: &str, v: &str) -> anyhow::Result<bool> {
+    match v.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => bail!("{name} must be true or false, not '{v}'"),
+    }
 }
 
 impl Config {
@@ -129,6 +140,10 @@ impl Config {
                     .parse()
                     .context("PPETRACE_REQUEST_TIMEOUT_SECS must be a number")?,
                 None => file.request_timeout_secs.unwrap_or(30),
+            },
+            hsts: match env("PPETRACE_HSTS") {
+                Some(v) => parse_bool("PPETRACE_HSTS", &v)?,
+                None => file.hsts.unwrap_or(false),
             },
             log_origin: env("PPETRACE_LOG_ORIGIN")
                 .or(file.log_origin)

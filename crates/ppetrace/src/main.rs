@@ -50,7 +50,13 @@ enum Command {
     /// Fraud-report mailbox: handler keys, reading cases locally, retention.
     #[command(subcommand)]
     Mailbox(cmd::mailbox::MailboxCmd),
-    // Ledger(cmd::ledger::LedgerCmd),
+    /// Employer PPE ledger: due lists, CSV export.
+    #[command(subcommand)]
+    Ledger(cmd::ledger::LedgerCmd),
+    /// Back up the database (SQLite online backup; PostgreSQL: pg_dump).
+    Backup(cmd::backup::BackupArgs),
+    /// Restore a backup into the configured, empty database (stop the server first).
+    Restore(cmd::backup::RestoreArgs),
     /// Benchmarks against the real server (see BENCHMARKS.md).
     #[command(subcommand)]
     Bench(cmd::bench::BenchCmd),
@@ -81,7 +87,9 @@ fn main() -> ExitCode {
             Command::Audit(a) => cmd::audit::run(cfg, a).await,
             Command::Trace(c) => cmd::epcis_cmd::run(cfg, c).await,
             Command::Mailbox(c) => cmd::mailbox::run(cfg, c).await,
-            // Command::Ledger(c) => cmd::ledger::run(cfg, c).await,
+            Command::Ledger(c) => cmd::ledger::run(cfg, c).await,
+            Command::Backup(a) => cmd::backup::backup(cfg, a).await,
+            Command::Restore(a) => cmd::backup::restore(cfg, a).await,
             Command::Bench(c) => cmd::bench::run(cfg, c).await,
         }
     });

@@ -215,6 +215,27 @@ fn serve_demo_prints_urls_whose_verdicts_are_right() {
     assert!(r.status().is_success());
     let orgs: Value = r.json().unwrap();
     assert!(orgs["organizations"].as_array().unwrap().len() >= 5);
+    // The demo's records are in the tamper-evident log: hundreds of entries,
+    // covered by a signed checkpoint within a sequencing interval.
+    let mut size = 0u64;
+    for _ in 0..100 {
+        let note = client
+            .get(format!("{base}/log/checkpoint"))
+            .send()
+            .unwrap()
+            .text()
+            .unwrap();
+        size = note
+            .lines()
+            .nth(1)
+            .and_then(|l| l.parse().ok())
+            .unwrap_or(0);
+        if size >= 300 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(size >= 300, "demo log has only {size} entries");
     let _ = child.kill();
     let _ = child.wait();
 }

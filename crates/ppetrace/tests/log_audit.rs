@@ -123,11 +123,20 @@ async fn audit_detects_edits_and_rewrites(b: store::Backend) {
             &key,
             "--trusted-checkpoint",
             trusted_s,
+            "--new-entries-only",
         ],
     );
     assert!(o.status.success(), "{}", text(&o));
     assert!(
         text(&o).contains("consistent with the trusted checkpoint of size "),
+        "{}",
+        text(&o)
+    );
+    // Incremental: the full tile of the first 256 entries came from the cache and
+    // only the entries after the trusted checkpoint were fetched again.
+    assert!(text(&o).contains("1 from the cache"), "{}", text(&o));
+    assert!(
+        text(&o).contains("entries already verified under the trusted checkpoint"),
         "{}",
         text(&o)
     );
@@ -233,4 +242,78 @@ impl KeyString for signed_note::Signer {
     }
 }
 
-both_backends!(audit_detects_edits_and_rewrites);
+/// `audit --local` recomputes API keys, code issuances and events, not only the
+/// registry: a swapped key secret, a replaced or deleted serial and an edited event
+/// body are each named.
+async fn audit_local_recomputes_keys_codes_and_events(b: store::Backend) {
+    let t = spawn_app(b).await;
+    let work = tempfile::tempdir().expect("tmp");
+    let maker = testkit::register_maker(&t, "6901234", "Audited maker").await;
+    testkit::issue_codes(&t, &maker, 40).await;
+    testkit::release(&t, &maker).await;
+    t.app.sequence_log().await.expect("sequence");
+
+    let o = ppetrace(&t, work.path(), &["audit", "--local"]);
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    for kind in ["api_key", "code_issuance", "event"] {
+        assert!(
+            !out.contains(&format!("not recomputed (kind {kind})")),
+            "{kind} should be recomputed: {out}"
+        );
+    }
+
+    // An operator swaps a key's secret hash to act as that organization.
+    sql(
+        &t,
+        "UPDATE api_keys SET secret_sha256 = 'aa' || substr(secret_sha256, 3) \
+         WHERE id = (SELECT max(id) FROM api_keys)",
+    )
+    .await;
+    let out = text(&ppetrace(&t, work.path(), &["audit", "--local"]));
+    assert!(
+        out.contains("api_key api_key=") && out.contains("was edited after it was logged"),
+        "{out}"
+    );
+
+    // A serial replaced by another (a counterfeiter's code made "genuine").
+    sql(
+        &t,
+        "UPDATE codes SET serial = 'FORGED0000000000000' \
+         WHERE serial = (SELECT min(serial) FROM codes)",
+    )
+    .await;
+    let out = text(&ppetrace(&t, work.path(), &["audit", "--local"]));
+    assert!(
+        out.contains("no longer hash to the logged root (codes replaced)"),
+        "{out}"
+    );
+
+    // A serial deleted.
+    sql(&t, "DELETE FROM codes WHERE serial = 'FORGED0000000000000'").await;
+    let out = text(&ppetrace(&t, work.path(), &["audit", "--local"]));
+    assert!(
+        out.contains("39 codes stored but 40 issued in the log"),
+        "{out}"
+    );
+
+    // The release event's body edited (e.g. its time moved).
+    sql(
+        &t,
+        "UPDATE events SET body = replace(body, '\"eventTime\":\"20', '\"eventTime\":\"19') \
+         WHERE id = (SELECT max(id) FROM events)",
+    )
+    .await;
+    let o = ppetrace(&t, work.path(), &["audit", "--local"]);
+    let out = text(&o);
+    assert!(!o.status.success());
+    assert!(
+        out.contains("log entry") && out.contains("event event=") && out.contains("was edited"),
+        "{out}"
+    );
+}
+
+both_backends!(
+    audit_detects_edits_and_rewrites,
+    audit_local_recomputes_keys_codes_and_events
+);

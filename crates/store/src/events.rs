@@ -299,8 +299,12 @@ pub fn build_event_query(f: &EventFilter, ph: &dyn Fn(usize) -> String) -> (Stri
             conds.push("1 = 0".into());
             continue;
         }
+        // `e.id IN (…)`, not a correlated EXISTS: the planner then starts from the
+        // identifier index (role, value) and fetches the few matching events by
+        // primary key, instead of walking every event in time order and probing
+        // event_keys for each (a forward trace of a lot took minutes that way).
         conds.push(format!(
-            "EXISTS (SELECT 1 FROM event_keys k WHERE k.event_pk = e.id AND k.role IN ({}) AND ({}))",
+            "e.id IN (SELECT k.event_pk FROM event_keys k WHERE k.role IN ({}) AND ({}))",
             roles.join(", "),
             alts.join(" OR ")
         ));

@@ -15,9 +15,11 @@ pub mod ledger;
 pub mod log;
 pub mod mailbox;
 pub mod model;
+pub mod portal;
 pub mod postgres;
 pub mod scans;
 pub mod sqlite;
+pub mod users;
 
 use async_trait::async_trait;
 use domain::log_entry::LogEntry;
@@ -31,7 +33,9 @@ pub use ledger::LedgerStore;
 pub use log::{LogStore, StoredCheckpoint};
 pub use mailbox::MailboxStore;
 pub use model::*;
+pub use portal::PortalStore;
 pub use scans::ScanStore;
+pub use users::UserStore;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -76,6 +80,8 @@ pub trait Store:
     + DrawStore
     + LedgerStore
     + ScanStore
+    + UserStore
+    + PortalStore
     + Send
     + Sync
     + 'static

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use domain::log_entry::LogEntry;
 use serde::Serialize;
 
-use crate::Result;
+use crate::{Certificate, CodeView, Org, Product, Result};
 
 pub const SCAN_INFORMATIONAL: i16 = 0;
 pub const SCAN_AUTHORITATIVE: i16 = 1;
@@ -67,6 +67,25 @@ pub struct AlertCount {
     pub count: u64,
 }
 
+/// Everything one verification reads, fetched in one call: one connection and no
+/// hand-off per statement on SQLite, one pipelined round trip on PostgreSQL.
+/// The scan parts are read whether or not the code exists (with ids that match
+/// nothing), so an unknown serial costs the same statements as a known one.
+#[derive(Debug, Clone, Default)]
+pub struct VerifyRead {
+    pub product: Option<Product>,
+    pub code: Option<CodeView>,
+    /// The product's manufacturer.
+    pub org: Option<Org>,
+    pub certificates: Vec<Certificate>,
+    /// The code's latest scans, newest first (at most the limit asked for).
+    pub recent: Vec<NewScan>,
+    /// Distinct informational buckets of the code.
+    pub code_buckets: u64,
+    /// (items with at least one informational scan, their buckets) of the code's batch.
+    pub batch_stats: (u64, u64),
+}
+
 /// Scans (authoritative and informational), clone-detection state and alerts.
 #[async_trait]
 pub trait ScanStore: Send + Sync {
@@ -76,6 +95,9 @@ pub trait ScanStore: Send + Sync {
     /// The latest `limit` scans of a code, newest first.
     async fn recent_scans(&self, product_id: i64, serial: &str, limit: u32)
     -> Result<Vec<NewScan>>;
+    /// The facts of one verification (see [`VerifyRead`]).
+    async fn verify_read(&self, gtin: &str, serial: &str, history_limit: u32)
+    -> Result<VerifyRead>;
     /// Distinct informational buckets of one code.
     async fn code_buckets(&self, product_id: i64, serial: &str) -> Result<u64>;
     /// (items with at least one informational scan, their buckets in total).

@@ -173,3 +173,43 @@ where
         }
     }
 }
+
+/// Turns the plain-text rejections of axum's extractors (a malformed query string, a
+/// path segment of the wrong type, a form that does not deserialize, a body over the
+/// limit) into problem documents, so that every error of the API is machine-readable
+/// — including those of routes added later that use `Query`, `Path` or `Form` directly.
+pub async fn plain_rejections_to_problems(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let resp = next.run(req).await;
+    let status = resp.status();
+    let plain = match resp.headers().get(header::CONTENT_TYPE) {
+        None => true,
+        Some(v) => v.to_str().is_ok_and(|ct| ct.starts_with("text/plain")),
+    };
+    if !(status.is_client_error() || status.is_server_error()) || !plain {
+        return resp;
+    }
+    let detail = match axum::body::to_bytes(resp.into_body(), 16 * 1024).await {
+        Ok(b) if !b.is_empty() => String::from_utf8_lossy(&b).into_owned(),
+        _ => status.canonical_reason().unwrap_or("error").to_string(),
+    };
+    let kind = match status {
+        StatusCode::BAD_REQUEST => "bad-request",
+        StatusCode::PAYLOAD_TOO_LARGE => "body-too-large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported-media-type",
+        StatusCode::UNPROCESSABLE_ENTITY => "invalid-input",
+        StatusCode::METHOD_NOT_ALLOWED => "method-not-allowed",
+        StatusCode::REQUEST_TIMEOUT | StatusCode::SERVICE_UNAVAILABLE => "unavailable",
+        s if s.is_server_error() => "internal",
+        _ => "bad-request",
+    };
+    ApiError {
+        status,
+        kind,
+        detail,
+        field: None,
+    }
+    .into_response()
+}

@@ -7,16 +7,19 @@
 
 pub mod api;
 pub mod auth;
+pub mod console;
 pub mod draws;
 pub mod epcis;
 pub mod error;
 pub mod i18n;
+pub mod ledger;
 pub mod log;
 pub mod mailbox;
+pub mod openapi;
 pub mod pages;
+pub mod portal;
 pub mod ratelimit;
 pub mod resolver;
-// pub mod ledger; (employer ledger API)
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -38,7 +41,12 @@ pub struct WebConfig {
     pub request_timeout: Duration,
     /// Per-client limit on public look-ups; `None` turns it off.
     pub rate_limit: Option<ratelimit::RateLimit>,
+    /// Send `Strict-Transport-Security` (only behind HTTPS; off for localhost).
+    pub hsts: bool,
 }
+
+/// The `Strict-Transport-Security` value sent when [`WebConfig::hsts`] is on: one year.
+pub const HSTS_VALUE: &str = "max-age=31536000; includeSubDomains";
 
 impl Default for WebConfig {
     fn default() -> Self {
@@ -46,6 +54,7 @@ impl Default for WebConfig {
             max_body_bytes: 1 << 20,
             request_timeout: Duration::from_secs(30),
             rate_limit: Some(ratelimit::RateLimit::default()),
+            hsts: false,
         }
     }
 }
@@ -63,6 +72,7 @@ pub fn router(ctx: ApiContext) -> Router {
     let timeout = ctx.web.request_timeout;
     let limiter = Arc::new(ratelimit::Limiter::default());
     let rate_ctx = ctx.clone();
+    let hsts = ctx.web.hsts.then(|| HeaderValue::from_static(HSTS_VALUE));
     Router::new()
         .merge(api::router())
         .merge(resolver::router())
@@ -71,7 +81,10 @@ pub fn router(ctx: ApiContext) -> Router {
         .merge(epcis::router())
         .merge(draws::router())
         .merge(mailbox::router())
-        // .merge(ledger::router())
+        .merge(portal::router())
+        .merge(ledger::router())
+        .merge(openapi::router())
+        .merge(console::router())
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(axum::middleware::from_fn(move |req: axum::extract::Request, next: axum::middleware::Next| {
@@ -83,6 +96,7 @@ pub fn router(ctx: ApiContext) -> Router {
             axum::http::StatusCode::SERVICE_UNAVAILABLE,
             timeout,
         ))
+        .layer(axum::middleware::from_fn(error::plain_rejections_to_problems))
         .layer(CatchPanicLayer::custom(error::panic_to_problem))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
@@ -95,6 +109,10 @@ pub fn router(ctx: ApiContext) -> Router {
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static("default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'; form-action 'self'"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::STRICT_TRANSPORT_SECURITY,
+            hsts,
         ))
         .with_state(ctx)
 }

@@ -119,6 +119,7 @@ struct FormPage {
     max_files: usize,
     max_mib: usize,
     error: Option<String>,
+    code: String,
 }
 
 #[derive(Template)]
@@ -170,6 +171,8 @@ struct PublicPage {
 #[derive(Deserialize)]
 struct LangQuery {
     lang: Option<String>,
+    /// Prefills the form's code field (the verification page links here with it).
+    code: Option<String>,
 }
 
 fn form_page_with(
@@ -177,6 +180,16 @@ fn form_page_with(
     l: Lang,
     status: StatusCode,
     error: Option<String>,
+) -> Response {
+    form_page_code(ctx, l, status, error, String::new())
+}
+
+fn form_page_code(
+    ctx: &ApiContext,
+    l: Lang,
+    status: StatusCode,
+    error: Option<String>,
+    code: String,
 ) -> Response {
     let c = Chrome::new(l, "/mailbox", &[]);
     let cfg = &ctx.app.config.mailbox;
@@ -192,6 +205,7 @@ fn form_page_with(
             max_files: cfg.max_attachments,
             max_mib: cfg.max_attachment_bytes >> 20,
             error,
+            code,
         },
     )
 }
@@ -202,7 +216,15 @@ async fn form_page(
     Query(q): Query<LangQuery>,
 ) -> Response {
     let l = negotiate(q.lang.as_deref(), &headers);
-    form_page_with(&ctx, l, StatusCode::OK, None)
+    // Printable text only, at most the field's 300 characters.
+    let code = q
+        .code
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(300)
+        .collect();
+    form_page_code(&ctx, l, StatusCode::OK, None, code)
 }
 
 /// Fields of a mailbox multipart form.

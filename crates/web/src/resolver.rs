@@ -2,17 +2,15 @@
 //! verification, as JSON for programs and as a page for people (content negotiation
 //! on `Accept`, or `?format=json`).
 
-use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use domain::product::PpeCategory;
 use serde::Deserialize;
 
-use crate::i18n::{Lang, negotiate};
-use crate::pages::{Chrome, render};
+use crate::i18n::negotiate;
+use crate::pages::Chrome;
 use crate::{ApiContext, ApiError};
 
 pub fn router() -> Router<ApiContext> {
@@ -159,138 +157,5 @@ async fn answer(
     }
 }
 
-#[derive(Template)]
-#[template(path = "verify.html")]
-struct VerifyPage<'a> {
-    l: Lang,
-    lang_param: &'static str,
-    switch_en: String,
-    switch_zh: String,
-    headline: &'static str,
-    verdict: &'static str,
-    tone: &'static str,
-    icon: &'static str,
-    safe: bool,
-    reasons: Vec<(&'static str, &'a str)>,
-    product: &'a Option<app::verify::ProductInfo>,
-    category_label: &'static str,
-    manufacturer: &'a Option<app::verify::OrgInfo>,
-    batch: &'a Option<app::verify::BatchInfo>,
-    use_by: Option<chrono::NaiveDate>,
-    certificates: Vec<(&'static str, &'a str, String, &'static str)>,
-    digital_link: &'a str,
-    checked_at: String,
-    json_link: String,
-    scans: &'a Option<app::scans::ScanSummary>,
-    answer_key: String,
-}
-
-fn cert_kind_label(kind: &str, l: Lang) -> &'static str {
-    match kind {
-        "la_mark" => l.t("LA safety mark", "LA 安全标志"),
-        "eu_type_examination" => l.t("EU type-examination", "欧盟型式检验证书"),
-        "niosh_approval" => l.t("NIOSH approval", "NIOSH 认证"),
-        _ => l.t("Test report", "检验报告"),
-    }
-}
-
-fn cert_status_label(status: &str, l: Lang) -> &'static str {
-    match status {
-        "valid" => l.t("✓ valid", "✓ 有效"),
-        "expired" => l.t("✗ expired", "✗ 已过期"),
-        "revoked" => l.t("✗ revoked", "✗ 已撤销"),
-        "suspended" => l.t("✗ suspended", "✗ 已暂停"),
-        _ => l.t("not yet valid", "尚未生效"),
-    }
-}
-
-pub fn verdict_page(ctx: &ApiContext, c: &Chrome, o: &app::verify::Outcome) -> Response {
-    use domain::verify::Verdict;
-    let l = c.l;
-    let (tone, icon) = match o.verdict {
-        Verdict::Genuine => ("ok", "✓"),
-        Verdict::Expired | Verdict::NotReleased => ("warn", "!"),
-        _ => ("bad", "✗"),
-    };
-    let page = VerifyPage {
-        l,
-        lang_param: c.lang_param,
-        switch_en: c.switch_en.clone(),
-        switch_zh: c.switch_zh.clone(),
-        headline: o.verdict.headline(l.is_zh()),
-        verdict: o.verdict.as_str(),
-        tone,
-        icon,
-        safe: o.safe_to_use,
-        reasons: o
-            .reasons
-            .iter()
-            .map(|r| {
-                (
-                    r.code,
-                    if l.is_zh() {
-                        r.message_zh.as_str()
-                    } else {
-                        r.message.as_str()
-                    },
-                )
-            })
-            .collect(),
-        product: &o.product,
-        category_label: o
-            .product
-            .as_ref()
-            .and_then(|p| PpeCategory::parse(&p.category).ok())
-            .map_or("", |c| c.label(l.is_zh())),
-        manufacturer: &o.manufacturer,
-        batch: &o.batch,
-        use_by: o.use_by,
-        certificates: o
-            .certificates
-            .iter()
-            .map(|x| {
-                (
-                    cert_kind_label(&x.kind, l),
-                    x.number.as_str(),
-                    x.valid_until.to_string(),
-                    cert_status_label(x.status, l),
-                )
-            })
-            .collect(),
-        digital_link: &o.code.digital_link,
-        checked_at: o.checked_at.format("%Y-%m-%d %H:%M").to_string(),
-        json_link: format!(
-            "/api/v1/status?code={}",
-            crate::pages::encode(&o.code.digital_link)
-        ),
-        scans: &o.scans,
-        answer_key: ctx.app.answers.verifier_key(),
-    };
-    match page.render() {
-        Ok(html) => sign_response(ctx, html, "text/html; charset=utf-8", StatusCode::OK),
-        Err(e) => ApiError::from(app::AppError::Internal(format!("template: {e}"))).into_response(),
-    }
-}
-
-#[derive(Template)]
-#[template(path = "error.html")]
-struct InvalidPage<'a> {
-    l: Lang,
-    lang_param: &'static str,
-    switch_en: String,
-    switch_zh: String,
-    detail: &'a str,
-}
-
-pub fn invalid_page(c: &Chrome, detail: &str) -> Response {
-    render(
-        StatusCode::BAD_REQUEST,
-        &InvalidPage {
-            l: c.l,
-            lang_param: c.lang_param,
-            switch_en: c.switch_en.clone(),
-            switch_zh: c.switch_zh.clone(),
-            detail,
-        },
-    )
-}
+// The verification page and the invalid-code page are rendered by `pages`.
+pub use crate::pages::{invalid_page, verdict_page};

@@ -821,7 +821,99 @@ async fn records_results_and_analytics(b: store::Backend) {
     );
 }
 
+/// A plan that names its drand network gets its beacon value verified: the round's
+/// BLS signature under the network's key, and randomness = SHA-256(signature).
+/// Data: drand quicknet's public `/info` and its published round 123.
+async fn beacon_values_are_verified_against_the_named_network(b: store::Backend) {
+    let w = world(b).await;
+    let t = &w.t;
+    let at = |s: &str| {
+        DateTime::parse_from_rfc3339(s)
+            .expect("time")
+            .with_timezone(&Utc)
+    };
+    // Quicknet round 123 was published at 2023-08-23T15:15:33Z.
+    w.clock.set(at("2023-08-23T15:00:00Z"));
+    let quicknet = json!({
+        "public_key": "83cf0f2896adee7eb8b5f01fcad3912212c437e0073e911fb90022d3e760183c8c4b450b6a0a6c3ac6a5776a2d1064510d1fec758c921cc22b0e17e63aaf4bcb5ed66304de9cf809bd274ca73bab4af5a6e9c76a4bc09e76eae8991ef5ece45a",
+        "scheme_id": "bls-unchained-g1-rfc9380", "genesis_time": 1692803367, "period": 3
+    });
+    let plan = |chain: Value| {
+        json!({
+            "plan_id": "2023-beacon", "item_list": "PPE-2026",
+            "quotas": [{"class": "A", "fraction_bp": 10000, "minimum": 1}],
+            "inspectors_per_target": 2, "window_start": "2023-08-25T00:00:00Z",
+            "window_end": "2023-09-01T00:00:00Z", "beacon_round": 123,
+            "max_assignments_per_inspector": null, "contribution_commitments": [],
+            "beacon_chain": chain
+        })
+    };
+    let mut bad_chain = quicknet.clone();
+    bad_chain["scheme_id"] = json!("pedersen-bls-chained");
+    problem(
+        t.post("/api/v1/draws", Some(&w.regulator), plan(bad_chain))
+            .await,
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    let d = created(
+        t.post("/api/v1/draws", Some(&w.regulator), plan(quicknet))
+            .await,
+    )
+    .await;
+    let id = d["id"].as_i64().expect("id");
+    w.clock.set(at("2023-08-23T15:20:00Z"));
+    let sig = "b75c69d0b72a5d906e854e808ba7e2accb1542ac355ae486d591aa9d43765482e26cd02df835d3546d23c4b13e0dfc92";
+    let randomness = sha256_hex_bytes(&hex_decode(sig));
+    let seed = |beacon: Value| json!({"beacon": beacon, "reveals": []});
+    // Randomness alone is not enough when the network is named.
+    let p = problem(
+        t.post(
+            &format!("/api/v1/draws/{id}/seed"),
+            Some(&w.regulator),
+            seed(json!({"round": 123, "randomness": randomness})),
+        )
+        .await,
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    assert_eq!(p["field"], "beacon", "{p}");
+    // A made-up randomness with the real signature is refused.
+    problem(
+        t.post(
+            &format!("/api/v1/draws/{id}/seed"),
+            Some(&w.regulator),
+            seed(json!({"round": 123, "randomness": "7d".repeat(32), "signature": sig})),
+        )
+        .await,
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    let d = created(
+        t.post(
+            &format!("/api/v1/draws/{id}/seed"),
+            Some(&w.regulator),
+            seed(json!({"round": 123, "randomness": randomness, "signature": sig})),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(d["status"], "seeded");
+}
+
+fn hex_decode(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
+        .collect()
+}
+
+fn sha256_hex_bytes(b: &[u8]) -> String {
+    draw::canonical::sha256_hex(b)
+}
+
 both_backends!(
+    beacon_values_are_verified_against_the_named_network,
     draw_phases_and_visibility,
     registry_input_is_checked,
     records_results_and_analytics

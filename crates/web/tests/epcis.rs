@@ -3,7 +3,7 @@
 //! SQLite and PostgreSQL.
 
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
@@ -140,34 +140,9 @@ fn sgtin(prefix: &str, serial: u64) -> String {
 
 // ------------------------------------------------------------------ conformance
 
-fn conformance_dir() -> PathBuf {
-    match std::env::var_os("EPCIS_CONFORMANCE_DIR") {
-        Some(d) => PathBuf::from(d),
-        None => {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance/epcis/JSON")
-        }
-    }
-}
-
-fn examples() -> Vec<PathBuf> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        let Ok(rd) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for e in rd.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                walk(&p, out);
-            } else if p.extension().is_some_and(|x| x == "jsonld") {
-                out.push(p);
-            }
-        }
-    }
-    let mut v = Vec::new();
-    walk(&conformance_dir(), &mut v);
-    v.sort();
-    v
-}
+#[path = "../../epcis/tests/support/examples.rs"]
+mod support;
+use support::examples;
 
 /// Numbers as f64, single-string certificationInfo as a list, no `@context`.
 fn normalise(v: &Value) -> Value {
@@ -931,7 +906,87 @@ fn domain_admin() -> domain::authz::Actor {
     domain::authz::Actor::operator()
 }
 
+/// A job left `running` by a crashed process is resumed at start-up (before anyone
+/// polls it) and its events are stored exactly once.
+async fn running_jobs_are_resumed_at_start_up(b: store::Backend) {
+    let t = spawn_app(b).await;
+    let (org_id, key) = org(&t, "6901234", &["manufacturer"]).await;
+    let events: Vec<Value> = (0..3)
+        .map(|i| {
+            object_event(
+                "2026-03-01T10:00:00.000+08:00",
+                vec![sgtin("6901234", 700 + i)],
+                "commissioning",
+                None,
+            )
+        })
+        .collect();
+    t.app
+        .store
+        .create_capture_job(&store::NewCaptureJob {
+            id: "0123456789abcdef0123456789abcdef".into(),
+            owner_org_id: org_id,
+            actor: format!("org:{org_id}/key:1"),
+            behaviour: "rollback".into(),
+            media_type: "application/ld+json".into(),
+            body: doc(events).into_bytes(),
+            created_at: chrono::Utc::now(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(t.app.resume_capture_jobs().await.unwrap(), 1);
+    let mut state = String::new();
+    for _ in 0..200 {
+        let job = t
+            .app
+            .store
+            .get_capture_job("0123456789abcdef0123456789abcdef")
+            .await
+            .unwrap()
+            .unwrap();
+        state = job.state;
+        if state != "running" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert_eq!(state, "success");
+    let (status, found, _) = query(
+        &t,
+        &key,
+        "/events?MATCH_epc=urn:epc:id:sgtin:6901234.000123.701",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(event_list(&found).len(), 1);
+    // Nothing left to resume.
+    assert_eq!(t.app.resume_capture_jobs().await.unwrap(), 0);
+}
+
+/// Malformed query strings are answered with a problem document, not plain text.
+async fn malformed_query_strings_are_problems(b: store::Backend) {
+    let t = spawn_app(b).await;
+    let (_, key) = org(&t, "6901234", &["manufacturer"]).await;
+    for path in [
+        "/api/v1/trace/items?code=%ZZ&code=1",
+        "/api/v1/alerts?status=open&status=closed",
+    ] {
+        let r = t.get(path, Some(&key)).await;
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{path}");
+        assert_eq!(
+            r.headers()["content-type"],
+            "application/problem+json",
+            "{path}"
+        );
+        let p: Value = r.json().await.unwrap();
+        assert_eq!(p["status"], 400, "{path}");
+        assert!(!p["detail"].as_str().unwrap_or("").is_empty(), "{path}");
+    }
+}
+
 both_backends!(
+    running_jobs_are_resumed_at_start_up,
+    malformed_query_strings_are_problems,
     every_gs1_example_is_captured_and_queried_back,
     capture_rules,
     query_parameters_and_visibility,

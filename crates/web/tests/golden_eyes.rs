@@ -320,7 +320,108 @@ async fn public_lookups_are_rate_limited_per_client(b: store::Backend) {
     );
 }
 
+/// A recall reaches the organizations holding the batch's items, found by forward
+/// trace — including one that receives an item after the recall.
+async fn recalls_notify_the_holders_found_by_forward_trace(b: store::Backend) {
+    let t = spawn_app(b).await;
+    let m = register_maker(&t, "6901234", "Maker").await;
+    let codes = issue_codes(&t, &m, 3).await;
+    release(&t, &m).await;
+    let mut employers = Vec::new();
+    for (name, body) in [("Holder", "69412340000"), ("Bystander", "69422340000")] {
+        let (id, key) = register_org(
+            &t,
+            name,
+            &["employer"],
+            &with_check(&format!("{body}0")),
+            &[],
+        )
+        .await;
+        let gln = with_check(&format!("{body}1"));
+        register_site(&t, id, &key, &gln, "Wuhan", WUHAN.0, WUHAN.1).await;
+        employers.push((id, key, gln));
+    }
+    let receive = |key: &str, site: &str, item: &str| {
+        let (t, key, body) = (
+            &t,
+            key.to_string(),
+            json!({"step": "receiving", "items": [item], "site_gln": site}),
+        );
+        async move {
+            let r = t.post("/api/v1/steps", Some(&key), body).await;
+            assert_eq!(r.status(), StatusCode::CREATED, "{:?}", r.text().await);
+        }
+    };
+    let (holder, bystander) = (&employers[0], &employers[1]);
+    receive(&holder.1, &holder.2, &codes[0]).await;
+
+    let r = t
+        .post(
+            &format!("/api/v1/batches/{}/recall", m.batch_id),
+            Some(&m.key),
+            json!({"reason": "buckle fails load test"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let answer: Value = r.json().await.unwrap();
+    let notified: Vec<i64> = answer["notified"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["org_id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(notified, vec![holder.0]);
+
+    let notices = |key: String| {
+        let t = &t;
+        async move {
+            let r = t.get("/api/v1/recall-notices", Some(&key)).await;
+            assert_eq!(r.status(), StatusCode::OK);
+            r.json::<Value>().await.unwrap()["recall_notices"]
+                .as_array()
+                .unwrap()
+                .clone()
+        }
+    };
+    let held = notices(holder.1.clone()).await;
+    assert_eq!(held.len(), 1);
+    assert_eq!(held[0]["batch_id"], m.batch_id);
+    assert_eq!(held[0]["reason"], "buckle fails load test");
+    assert!(notices(bystander.1.clone()).await.is_empty());
+    let own = notices(m.key.clone()).await;
+    assert_eq!(own.len(), 1);
+    assert!(
+        own[0]["reached"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["org_id"] == holder.0)
+    );
+    // The recall is an EPCIS event the maker finds by query, reason included.
+    let r = t.get("/events?EQ_disposition=recalled", Some(&m.key)).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let doc: Value = r.json().await.unwrap();
+    let list = doc["epcisBody"]["queryResults"]["resultsBody"]["eventList"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(list.len(), 1, "{doc}");
+    assert!(
+        list[0].to_string().contains("buckle fails load test"),
+        "{doc}"
+    );
+    // An item received after the recall notifies its new holder too.
+    receive(&bystander.1, &bystander.2, &codes[1]).await;
+    assert_eq!(notices(bystander.1.clone()).await.len(), 1);
+    // Anonymous callers get nothing.
+    assert_eq!(
+        t.get("/api/v1/recall-notices", None).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
+
 both_backends!(
+    recalls_notify_the_holders_found_by_forward_trace,
     public_lookups_are_rate_limited_per_client,
     a_buyer_scanning_again_is_not_a_clone_but_a_copy_far_away_is,
     status_checks_record_nothing,

@@ -378,6 +378,37 @@ impl App {
         Ok(job.into())
     }
 
+    /// Resumes every capture job left `running` by a previous process (a crash or a
+    /// restart mid-job), acting as the job's submitter. Called once at start-up;
+    /// returns how many were resumed. Safe to repeat: a job's events are stored in
+    /// one transaction, and a resumed job finds any already stored as its own.
+    pub async fn resume_capture_jobs(&self) -> crate::Result<usize> {
+        let mut resumed = 0;
+        for job in self.store.list_capture_jobs(None, 10_000).await? {
+            if job.state != "running" {
+                continue;
+            }
+            let Some(org) = self.store.get_org(job.owner_org_id).await? else {
+                continue;
+            };
+            let key_id = job
+                .actor
+                .rsplit_once("/key:")
+                .and_then(|(_, k)| k.parse().ok())
+                .unwrap_or(0);
+            let actor = Actor {
+                key_id,
+                org_id: org.id,
+                roles: org.roles.clone(),
+                admin: false,
+            };
+            tracing::info!(job = %job.id, "resuming capture job left running");
+            self.spawn_capture(actor, job.id);
+            resumed += 1;
+        }
+        Ok(resumed)
+    }
+
     /// The actor's recent capture jobs.
     pub async fn capture_jobs(&self, actor: &Actor) -> EResult<Vec<CaptureJobView>> {
         let owner = if actor.admin {

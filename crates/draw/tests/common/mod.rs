@@ -81,6 +81,7 @@ pub fn plan() -> DrawPlan {
             c.sort();
             c
         },
+        beacon_chain: None,
     }
 }
 
@@ -90,6 +91,8 @@ pub fn inputs() -> SeedInputs {
             round: 5_123_456,
             randomness: "a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90"
                 .to_owned(),
+            signature: None,
+            previous_signature: None,
         }),
         reveals: vec!["union: ação 42".to_owned(), "regulator: 8f1e2d".to_owned()],
     }

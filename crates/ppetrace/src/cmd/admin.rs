@@ -5,6 +5,7 @@ use clap::Subcommand;
 use crate::config::Config;
 
 #[derive(Subcommand)]
+#[allow(clippy::enum_variant_names)] // the verbs as typed: `admin create-org | create-key | create-user`
 pub enum AdminCmd {
     /// Register an organization and print its first API key.
     CreateOrg {
@@ -35,6 +36,17 @@ pub enum AdminCmd {
         label: String,
         #[arg(long)]
         admin: bool,
+    },
+    /// Create a console user; the password is read from the first line of standard
+    /// input (never from the command line, where other users could see it).
+    CreateUser {
+        #[arg(long)]
+        org: i64,
+        #[arg(long)]
+        username: String,
+        /// manufacturer, employer, regulator, inspector, case_handler or admin (repeatable).
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
     },
 }
 
@@ -71,6 +83,31 @@ pub async fn run(cfg: Config, cmd: AdminCmd) -> anyhow::Result<()> {
         AdminCmd::CreateKey { org, label, admin } => {
             let key = app.create_api_key(None, org, admin, &label).await?;
             println!("api-key: {}", key.secret);
+        }
+        AdminCmd::CreateUser {
+            org,
+            username,
+            roles,
+        } => {
+            let mut password = String::new();
+            std::io::stdin()
+                .read_line(&mut password)
+                .context("reading the password from standard input")?;
+            let password = password.trim_end_matches(['\r', '\n']).to_string();
+            let user = app
+                .create_user(
+                    None,
+                    &app::users::UserInput {
+                        org_id: org,
+                        username,
+                        password,
+                        roles,
+                    },
+                )
+                .await
+                .context("creating the user")?;
+            println!("user-id: {}", user.id);
+            println!("username: {}", user.username);
         }
     }
     Ok(())

@@ -1,10 +1,11 @@
 pub mod admin;
 pub mod audit;
+pub mod backup;
+pub mod bench;
 pub mod codes;
 pub mod draw;
 pub mod epcis_cmd;
+pub mod ledger;
 pub mod mailbox;
 pub mod serve;
 pub mod tools;
-// pub mod ledger; (ppetrace ledger …)
-pub mod bench;

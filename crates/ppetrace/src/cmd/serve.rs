@@ -58,6 +58,13 @@ pub async fn run(mut cfg: Config, args: ServeArgs) -> anyhow::Result<()> {
     }
     let app = cfg.open_app().await?;
     let _sequencer = app.spawn_sequencer();
+    let resumed = app
+        .resume_capture_jobs()
+        .await
+        .context("resuming capture jobs")?;
+    if resumed > 0 {
+        tracing::info!(resumed, "capture jobs left running were resumed");
+    }
     if args.demo {
         let info = app.seed_demo().await.context("seeding the demo data")?;
         println!("data-dir: {}", cfg.data_dir.display());
@@ -68,6 +75,9 @@ pub async fn run(mut cfg: Config, args: ServeArgs) -> anyhow::Result<()> {
         println!("admin-key: {}", info.admin_key);
         println!("manufacturer-key: {}", info.manufacturer_key);
         println!("employer-key: {}", info.employer_key);
+        for u in &info.console_users {
+            println!("{}-login: {} {}", u.role, u.username, u.password);
+        }
     }
     println!("listening: http://{local}");
     tracing::info!(addr = %local, database = %store::redact(&cfg.database_url()), "ppetrace serving");
@@ -76,6 +86,7 @@ pub async fn run(mut cfg: Config, args: ServeArgs) -> anyhow::Result<()> {
         web: Arc::new(web::WebConfig {
             max_body_bytes: cfg.max_body_bytes,
             request_timeout: Duration::from_secs(cfg.request_timeout_secs),
+            hsts: cfg.hsts,
             ..web::WebConfig::default()
         }),
     };

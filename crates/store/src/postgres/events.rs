@@ -12,7 +12,7 @@ use crate::events::{
 
 /// Inserts events (ids allocated from the identity sequence first, so the keys can
 /// be written in bulk), their EPC and key rows. Returns the new ids in order.
-async fn insert_events(
+pub(super) async fn insert_events(
     tx: &Transaction<'_>,
     evs: &[(&NewEvent, &EventIndex)],
     job: Option<&str>,

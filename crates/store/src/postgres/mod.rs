@@ -24,9 +24,9 @@ const MIGRATIONS: &[(i64, &str)] = &[
         5,
         include_str!("../../migrations/postgres/0005_mailbox.sql"),
     ),
-    // (6, ledger): employer PPE ledger
+    (6, include_str!("../../migrations/postgres/0006_ledger.sql")),
     (7, include_str!("../../migrations/postgres/0007_scans.sql")),
-    // (8, web): users and sessions of the consoles
+    (8, include_str!("../../migrations/postgres/0008_web.sql")),
 ];
 /// Advisory lock serialising appends to the log (gap-free leaf indexes).
 const LOG_LOCK: i64 = 0x7070_6574;
@@ -307,8 +307,10 @@ mod events;
 mod ledger;
 mod log;
 mod mailbox;
+mod portal;
 mod registry;
 mod scans;
+mod users;
 
 impl crate::Store for PgStore {
     fn backend(&self) -> Backend {

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use super::*;
-use crate::scans::{Alert, AlertCount, NewAlert, NewScan, SCAN_INFORMATIONAL};
+use crate::scans::{Alert, AlertCount, NewAlert, NewScan, SCAN_INFORMATIONAL, VerifyRead};
 
 const ALERT_COLS: &str = "id, product_id, serial, batch_id, brand_org_id, cause, level, status, resolution, detail, opened_at, updated_at";
 
@@ -111,6 +111,89 @@ impl crate::ScanStore for PgStore {
             }
         }
         tx.commit().await.map_err(db_err)
+    }
+
+    async fn verify_read(
+        &self,
+        gtin: &str,
+        serial: &str,
+        history_limit: u32,
+    ) -> Result<VerifyRead> {
+        // Seven statements on one connection, sent together (tokio-postgres pipelines
+        // requests polled concurrently): one round trip. Each finds the product by
+        // its GTIN itself, so none waits for another's answer.
+        const PID: &str = "(SELECT id FROM products WHERE gtin = $1)";
+        let client = self.pool.get().await.map_err(pool_err)?;
+        let bcols = BATCH_COLS
+            .split(", ")
+            .map(|c| format!("b.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sqls = [
+            format!("SELECT {PRODUCT_COLS} FROM products WHERE gtin = $1"),
+            format!(
+                "SELECT c.serial, c.state, c.holder_org_id, c.first_use, {bcols}
+                 FROM codes c JOIN batches b ON b.id = c.batch_id
+                 WHERE c.product_id = {PID} AND c.serial = $2"
+            ),
+            format!(
+                "SELECT {ORG_COLS} FROM organizations WHERE id = (SELECT org_id FROM products WHERE gtin = $1)"
+            ),
+            format!("SELECT {CERT_COLS} FROM certificates WHERE product_id = {PID} ORDER BY id"),
+            format!(
+                "SELECT product_id, serial, batch_id, at, kind, org_id, step, lat, lon, city, region
+                 FROM scans WHERE product_id = {PID} AND serial = $2 ORDER BY at DESC, id DESC LIMIT $3"
+            ),
+            format!("SELECT COUNT(*) FROM scan_buckets WHERE product_id = {PID} AND serial = $2"),
+            format!(
+                "SELECT items, buckets FROM batch_scan_stats
+                 WHERE batch_id = (SELECT batch_id FROM codes WHERE product_id = {PID} AND serial = $2)"
+            ),
+        ];
+        let (s0, s1, s2, s3, s4, s5, s6) = tokio::try_join!(
+            client.prepare_cached(&sqls[0]),
+            client.prepare_cached(&sqls[1]),
+            client.prepare_cached(&sqls[2]),
+            client.prepare_cached(&sqls[3]),
+            client.prepare_cached(&sqls[4]),
+            client.prepare_cached(&sqls[5]),
+            client.prepare_cached(&sqls[6]),
+        )
+        .map_err(db_err)?;
+        let limit = i64::from(history_limit);
+        let g: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&gtin];
+        let gs: [&(dyn tokio_postgres::types::ToSql + Sync); 2] = [&gtin, &serial];
+        let gsl: [&(dyn tokio_postgres::types::ToSql + Sync); 3] = [&gtin, &serial, &limit];
+        let (product, code, org, certs, recent, buckets, stats) = tokio::try_join!(
+            client.query_opt(&s0, &g),
+            client.query_opt(&s1, &gs),
+            client.query_opt(&s2, &g),
+            client.query(&s3, &g),
+            client.query(&s4, &gsl),
+            client.query_one(&s5, &gs),
+            client.query_opt(&s6, &gs),
+        )
+        .map_err(db_err)?;
+        Ok(VerifyRead {
+            product: product.as_ref().map(product_row).transpose()?,
+            code: code.map(|r| CodeView {
+                serial: r.get(0),
+                state: r.get(1),
+                holder_org_id: r.get(2),
+                first_use: r.get(3),
+                batch: batch_row_at(&r, 4),
+            }),
+            org: org.as_ref().map(org_row).transpose()?,
+            certificates: certs.iter().map(cert_row).collect::<Result<_>>()?,
+            recent: recent.iter().map(scan_row).collect::<Result<_>>()?,
+            code_buckets: buckets.get::<_, i64>(0).max(0) as u64,
+            batch_stats: stats.map_or((0, 0), |r| {
+                (
+                    r.get::<_, i64>(0).max(0) as u64,
+                    r.get::<_, i64>(1).max(0) as u64,
+                )
+            }),
+        })
     }
 
     async fn recent_scans(

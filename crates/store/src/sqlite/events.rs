@@ -6,7 +6,7 @@ use crate::events::{
     SqlParam, build_event_query,
 };
 
-fn insert_event(
+pub(super) fn insert_event(
     tx: &Connection,
     ev: &NewEvent,
     index: &EventIndex,

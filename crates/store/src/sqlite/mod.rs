@@ -23,13 +23,24 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("../../migrations/sqlite/0003_epcis.sql")),
     (4, include_str!("../../migrations/sqlite/0004_draws.sql")),
     (5, include_str!("../../migrations/sqlite/0005_mailbox.sql")),
-    // (6, ledger): employer PPE ledger
+    (6, include_str!("../../migrations/sqlite/0006_ledger.sql")),
     (7, include_str!("../../migrations/sqlite/0007_scans.sql")),
-    // (8, web): users and sessions of the consoles
+    (8, include_str!("../../migrations/sqlite/0008_web.sql")),
 ];
 const MAX_IDLE_READERS: usize = 8;
+/// Connections kept per thread for `read_hot` (one per open store, the oldest goes).
+const MAX_HOT_PER_THREAD: usize = 4;
+
+static NEXT_STORE_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+thread_local! {
+    /// Read connections owned by this thread, by store id (see `read_hot`).
+    static HOT: std::cell::RefCell<Vec<(u64, Connection)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
 
 pub struct SqliteStore {
+    /// Distinguishes stores in the per-thread connection cache (`read_hot`).
+    id: u64,
     path: String,
     writer: Arc<Mutex<Connection>>,
     readers: Arc<Mutex<Vec<Connection>>>,
@@ -276,6 +287,7 @@ impl SqliteStore {
         .await
         .map_err(join_err)??;
         Ok(SqliteStore {
+            id: NEXT_STORE_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             path: path.to_string(),
             writer: Arc::new(Mutex::new(conn)),
             readers: Arc::new(Mutex::new(Vec::new())),
@@ -347,6 +359,45 @@ impl SqliteStore {
     }
 }
 
+impl SqliteStore {
+    /// Runs a short read (a few indexed point look-ups) directly on the calling
+    /// thread with a connection owned by that thread: no hand-off to the blocking
+    /// pool, no pool lock. For the verification hot path only, where the whole read
+    /// takes tens of microseconds; anything longer uses [`SqliteStore::read`].
+    /// Every statement runs in autocommit, so it sees all committed writes.
+    async fn read_hot<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+    {
+        if self.memory {
+            return self.read(f).await;
+        }
+        let taken = HOT.with(|h| {
+            let mut h = h.borrow_mut();
+            let at = h.iter().position(|(id, _)| *id == self.id)?;
+            Some(h.swap_remove(at).1)
+        });
+        let conn = match taken {
+            Some(c) => c,
+            None => {
+                let c = Connection::open(&self.path).map_err(db_err)?;
+                configure(&c).map_err(db_err)?;
+                c
+            }
+        };
+        let out = f(&conn);
+        HOT.with(|h| {
+            let mut h = h.borrow_mut();
+            if h.len() >= MAX_HOT_PER_THREAD {
+                h.remove(0);
+            }
+            h.push((self.id, conn));
+        });
+        out
+    }
+}
+
 /// Runs a closure that needs a `'static` copy of borrowed inputs.
 macro_rules! owned {
     ($($v:ident),*) => { $(let $v = $v.clone();)* };
@@ -357,8 +408,10 @@ mod events;
 mod ledger;
 mod log;
 mod mailbox;
+mod portal;
 mod registry;
 mod scans;
+mod users;
 
 impl crate::Store for SqliteStore {
     fn backend(&self) -> Backend {

@@ -1,7 +1,7 @@
 //! ScanStore for SqliteStore.
 
 use super::*;
-use crate::scans::{Alert, AlertCount, NewAlert, NewScan, SCAN_INFORMATIONAL};
+use crate::scans::{Alert, AlertCount, NewAlert, NewScan, SCAN_INFORMATIONAL, VerifyRead};
 
 const ALERT_COLS: &str = "id, product_id, serial, batch_id, brand_org_id, cause, level, status, resolution, detail, opened_at, updated_at";
 
@@ -19,6 +19,23 @@ fn alert_row(r: &Row<'_>) -> rusqlite::Result<Alert> {
         detail: r.get(9)?,
         opened_at: parse_ts(r.get(10)?)?,
         updated_at: parse_ts(r.get(11)?)?,
+    })
+}
+
+fn scan_row(r: &Row<'_>) -> rusqlite::Result<NewScan> {
+    Ok(NewScan {
+        product_id: r.get(0)?,
+        serial: r.get(1)?,
+        batch_id: r.get(2)?,
+        at: parse_ts(r.get(3)?)?,
+        kind: r.get(4)?,
+        org_id: r.get(5)?,
+        step: r.get(6)?,
+        lat: r.get(7)?,
+        lon: r.get(8)?,
+        city: r.get(9)?,
+        region: r.get(10)?,
+        place_key: String::new(),
     })
 }
 
@@ -61,6 +78,96 @@ impl crate::ScanStore for SqliteStore {
         .await
     }
 
+    async fn verify_read(
+        &self,
+        gtin: &str,
+        serial: &str,
+        history_limit: u32,
+    ) -> Result<VerifyRead> {
+        let (gtin, serial) = (gtin.to_string(), serial.to_string());
+        self.read_hot(move |c| {
+            let product = c
+                .prepare_cached(&format!("SELECT {PRODUCT_COLS} FROM products WHERE gtin = ?1"))
+                .and_then(|mut st| st.query_row([&gtin], product_row).optional())
+                .map_err(db_err)?;
+            // Ids that match nothing keep the statements the same for unknown codes.
+            let (pid, oid) = product.as_ref().map_or((-1, -1), |p| (p.id, p.org_id));
+            let code = c
+                .prepare_cached(&format!(
+                    "SELECT c.serial, c.state, c.holder_org_id, c.first_use, {}
+                     FROM codes c JOIN batches b ON b.id = c.batch_id
+                     WHERE c.product_id = ?1 AND c.serial = ?2",
+                    BATCH_COLS
+                        .split(", ")
+                        .map(|c| format!("b.{c}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+                .and_then(|mut st| {
+                    st.query_row(params![pid, serial], |r| {
+                        Ok(CodeView {
+                            serial: r.get(0)?,
+                            state: r.get(1)?,
+                            holder_org_id: r.get(2)?,
+                            first_use: parse_date(r.get(3)?)?,
+                            batch: batch_row_at(r, 4)?,
+                        })
+                    })
+                    .optional()
+                })
+                .map_err(db_err)?;
+            let org = c
+                .prepare_cached(&format!("SELECT {ORG_COLS} FROM organizations WHERE id = ?1"))
+                .and_then(|mut st| st.query_row([oid], org_row).optional())
+                .map_err(db_err)?;
+            let certificates = c
+                .prepare_cached(&format!(
+                    "SELECT {CERT_COLS} FROM certificates WHERE product_id = ?1 ORDER BY id"
+                ))
+                .and_then(|mut st| {
+                    st.query_map([pid], cert_row)?
+                        .collect::<rusqlite::Result<Vec<_>>>()
+                })
+                .map_err(db_err)?;
+            let recent = c
+                .prepare_cached(
+                    "SELECT product_id, serial, batch_id, at, kind, org_id, step, lat, lon, city, region
+                     FROM scans WHERE product_id = ?1 AND serial = ?2 ORDER BY at DESC, id DESC LIMIT ?3",
+                )
+                .and_then(|mut st| {
+                    st.query_map(params![pid, serial, history_limit], scan_row)?
+                        .collect::<rusqlite::Result<Vec<_>>>()
+                })
+                .map_err(db_err)?;
+            let code_buckets = c
+                .prepare_cached(
+                    "SELECT COUNT(*) FROM scan_buckets WHERE product_id = ?1 AND serial = ?2",
+                )
+                .and_then(|mut st| st.query_row(params![pid, serial], |r| r.get::<_, i64>(0)))
+                .map_err(db_err)?
+                .max(0) as u64;
+            let bid = code.as_ref().map_or(-1, |c| c.batch.id);
+            let batch_stats = c
+                .prepare_cached("SELECT items, buckets FROM batch_scan_stats WHERE batch_id = ?1")
+                .and_then(|mut st| {
+                    st.query_row([bid], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))
+                        .optional()
+                })
+                .map_err(db_err)?
+                .map_or((0, 0), |(a, b)| (a.max(0) as u64, b.max(0) as u64));
+            Ok(VerifyRead {
+                product,
+                code,
+                org,
+                certificates,
+                recent,
+                code_buckets,
+                batch_stats,
+            })
+        })
+        .await
+    }
+
     async fn recent_scans(
         &self,
         product_id: i64,
@@ -76,22 +183,7 @@ impl crate::ScanStore for SqliteStore {
                 )
                 .map_err(db_err)?;
             let rows = st
-                .query_map(params![product_id, serial, limit], |r| {
-                    Ok(NewScan {
-                        product_id: r.get(0)?,
-                        serial: r.get(1)?,
-                        batch_id: r.get(2)?,
-                        at: parse_ts(r.get(3)?)?,
-                        kind: r.get(4)?,
-                        org_id: r.get(5)?,
-                        step: r.get(6)?,
-                        lat: r.get(7)?,
-                        lon: r.get(8)?,
-                        city: r.get(9)?,
-                        region: r.get(10)?,
-                        place_key: String::new(),
-                    })
-                })
+                .query_map(params![product_id, serial, limit], scan_row)
                 .map_err(db_err)?;
             rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_err)
         })

@@ -23,6 +23,7 @@ pub fn router() -> Router<ApiContext> {
         .route("/api/v1/steps", post(record_step))
         .route("/api/v1/batches/{id}/release", post(release))
         .route("/api/v1/batches/{id}/recall", post(recall))
+        .route("/api/v1/recall-notices", get(recall_notices))
         .route("/api/v1/items/history", get(history))
         .route("/api/v1/verify", get(verify))
         .route("/api/v1/status", get(status))
@@ -68,20 +69,48 @@ struct RecallInput {
     date: Option<NaiveDate>,
 }
 
+#[derive(serde::Serialize)]
+struct RecallAnswer {
+    event_id: String,
+    items: usize,
+    /// The organizations holding items of the batch, found by forward trace: each
+    /// now sees the recall at `GET /api/v1/recall-notices`.
+    notified: Vec<app::epcis::trace::Holder>,
+}
+
 async fn recall(
     State(ctx): State<ApiContext>,
     Auth(actor): Auth,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<RecallInput>,
-) -> Result<(StatusCode, Json<app::lifecycle::Recorded>), ApiError> {
+) -> Result<(StatusCode, Json<RecallAnswer>), ApiError> {
+    let batch_id = parse_id("id", &id)?;
+    let recorded = ctx
+        .app
+        .recall_batch(&actor, batch_id, &input.reason, input.date)
+        .await?;
+    let reach = ctx.app.recall_reach(batch_id).await?;
     Ok((
         StatusCode::CREATED,
-        Json(
-            ctx.app
-                .recall_batch(&actor, parse_id("id", &id)?, &input.reason, input.date)
-                .await?,
-        ),
+        Json(RecallAnswer {
+            event_id: recorded.event_id,
+            items: recorded.items,
+            notified: reach
+                .organizations
+                .into_iter()
+                .filter(|h| h.org_id != actor.org_id)
+                .collect(),
+        }),
     ))
+}
+
+/// Recalls reaching the caller's organization (all recalls for regulators).
+async fn recall_notices(
+    State(ctx): State<ApiContext>,
+    Auth(actor): Auth,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let notices = ctx.app.recall_notices(&actor).await?;
+    Ok(Json(serde_json::json!({ "recall_notices": notices })))
 }
 
 #[derive(Deserialize)]

@@ -1,0 +1,217 @@
+//! `ScanStore::verify_read`, the one read of the verification hot path, on both
+//! databases: it returns what the single-purpose reads return, nothing for unknown
+//! codes, and every committed write at once (a recall shows on the next look-up, also
+//! through the per-thread SQLite connection that served the look-up before).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use chrono::{TimeZone, Utc};
+use domain::log_entry::LogEntry;
+use domain::org::Role;
+use serde_json::json;
+use store::scans::{NewScan, SCAN_INFORMATIONAL};
+use store::*;
+use testkit::{both_backends, fresh_store, with_check};
+
+fn t0() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 1, 8, 0, 0)
+        .single()
+        .expect("valid time")
+}
+
+fn entry(kind: &str) -> LogEntry {
+    LogEntry::for_record(kind, t0(), "test", vec![], &json!({"k": kind}))
+}
+
+fn log_of<T>(kind: &'static str) -> LogFn<T> {
+    Box::new(move |_| entry(kind))
+}
+
+async fn setup(s: &dyn Store) -> (Org, Product, Batch, Certificate) {
+    let org = s
+        .create_org(
+            &NewOrg {
+                name: "Maker".into(),
+                roles: vec![Role::Manufacturer],
+                gln: Some(with_check("690123400000")),
+                uscc: None,
+                company_prefixes: vec!["6901234".into()],
+                city: Some("Anshan".into()),
+                created_at: t0(),
+            },
+            log_of("org"),
+        )
+        .await
+        .unwrap();
+    let product = s
+        .create_product(
+            &NewProduct {
+                org_id: org.id,
+                gtin: with_check("0690123400001"),
+                name: "Helmet".into(),
+                category: "head".into(),
+                standard: "GB 2811-2019".into(),
+                protection_class: None,
+                service_life_months: Some(30),
+                service_life_from: "manufacture".into(),
+                created_at: t0(),
+            },
+            log_of("product"),
+        )
+        .await
+        .unwrap();
+    let batch = s
+        .create_batch(
+            &NewBatch {
+                product_id: product.id,
+                lot: "L1".into(),
+                production_date: Some(t0().date_naive()),
+                expiry_date: None,
+                created_at: t0(),
+            },
+            log_of("batch"),
+        )
+        .await
+        .unwrap();
+    let cert = s
+        .create_certificate(
+            &NewCertificate {
+                org_id: org.id,
+                product_id: Some(product.id),
+                kind: "la_mark".into(),
+                number: "23-01-000001".into(),
+                issuer: "X".into(),
+                valid_from: t0().date_naive(),
+                valid_until: t0().date_naive(),
+                status: "valid".into(),
+                created_at: t0(),
+            },
+            log_of("cert"),
+        )
+        .await
+        .unwrap();
+    s.insert_codes(&batch, &["A1".into(), "B2".into()], None)
+        .await
+        .unwrap();
+    (org, product, batch, cert)
+}
+
+fn scan(product: &Product, batch: &Batch, serial: &str, min: u32, place: &str) -> NewScan {
+    NewScan {
+        product_id: product.id,
+        serial: serial.into(),
+        batch_id: batch.id,
+        at: t0() + chrono::Duration::minutes(i64::from(min)),
+        kind: SCAN_INFORMATIONAL,
+        org_id: None,
+        step: None,
+        lat: None,
+        lon: None,
+        city: Some(place.into()),
+        region: None,
+        place_key: place.into(),
+    }
+}
+
+async fn verify_read_matches_the_single_reads(b: Backend) {
+    let (s, _g) = fresh_store(b).await;
+    let (org, product, batch, cert) = setup(s.as_ref()).await;
+    s.record_scans(&[
+        scan(&product, &batch, "A1", 1, "Wuhan"),
+        scan(&product, &batch, "A1", 2, "Anshan"),
+        scan(&product, &batch, "B2", 3, "Wuhan"),
+    ])
+    .await
+    .unwrap();
+    let r = s.verify_read(&product.gtin, "A1", 50).await.unwrap();
+    assert_eq!(r.product, Some(product.clone()));
+    assert_eq!(r.org, Some(org.clone()));
+    assert_eq!(r.certificates, vec![cert]);
+    let code = r.code.expect("code A1");
+    assert_eq!(code.serial, "A1");
+    assert_eq!(code.batch, batch);
+    assert_eq!(
+        r.recent,
+        s.recent_scans(product.id, "A1", 50).await.unwrap()
+    );
+    assert_eq!(r.recent.len(), 2);
+    assert_eq!(r.recent[0].city.as_deref(), Some("Anshan"), "newest first");
+    assert_eq!(r.code_buckets, 2);
+    assert_eq!(
+        r.code_buckets,
+        s.code_buckets(product.id, "A1").await.unwrap()
+    );
+    assert_eq!(r.batch_stats, s.batch_scan_stats(batch.id).await.unwrap());
+    assert_eq!(r.batch_stats, (2, 3));
+    // The history limit holds.
+    let r1 = s.verify_read(&product.gtin, "A1", 1).await.unwrap();
+    assert_eq!(r1.recent.len(), 1);
+}
+
+async fn verify_read_of_unknown_codes_is_empty(b: Backend) {
+    let (s, _g) = fresh_store(b).await;
+    let (org, product, _batch, _cert) = setup(s.as_ref()).await;
+    // Known product, unknown serial: the product facts, no code, no history.
+    let r = s.verify_read(&product.gtin, "NOPE", 50).await.unwrap();
+    assert_eq!(r.product.as_ref().map(|p| p.id), Some(product.id));
+    assert_eq!(r.org.map(|o| o.id), Some(org.id));
+    assert!(r.code.is_none() && r.recent.is_empty());
+    assert_eq!((r.code_buckets, r.batch_stats), (0, (0, 0)));
+    // Unknown product: nothing at all.
+    let r = s
+        .verify_read(&with_check("0690123499999"), "A1", 50)
+        .await
+        .unwrap();
+    assert!(r.product.is_none() && r.code.is_none() && r.org.is_none());
+    assert!(r.certificates.is_empty() && r.recent.is_empty());
+}
+
+async fn verify_read_sees_a_recall_at_once(b: Backend) {
+    let (s, _g) = fresh_store(b).await;
+    let (_org, product, batch, _cert) = setup(s.as_ref()).await;
+    // Several look-ups first, so the per-thread connection exists and has read the
+    // batch row before the recall.
+    for _ in 0..3 {
+        let r = s.verify_read(&product.gtin, "B2", 50).await.unwrap();
+        assert_eq!(r.code.unwrap().batch.recalled_on, None);
+    }
+    let d = t0().date_naive();
+    let ev = NewEvent {
+        event_id: "recall-1".into(),
+        event_type: "ObjectEvent".into(),
+        event_time: t0(),
+        record_time: t0(),
+        action: Some("OBSERVE".into()),
+        biz_step: Some("recalling".into()),
+        disposition: None,
+        read_point: None,
+        biz_location: None,
+        owner_org_id: None,
+        epcs: vec![],
+        body: "{}".into(),
+    };
+    let effects = Effects {
+        recall_batch: Some((batch.id, d, "cracks".into())),
+        ..Default::default()
+    };
+    s.record_event(&ev, &effects, &entry("event"))
+        .await
+        .unwrap();
+    let r = s.verify_read(&product.gtin, "B2", 50).await.unwrap();
+    let got = r.code.unwrap().batch;
+    assert_eq!(got.recalled_on, Some(d));
+    assert_eq!(got.recall_reason.as_deref(), Some("cracks"));
+    // A scan recorded after the first look-ups shows at once too.
+    s.record_scans(&[scan(&product, &batch, "B2", 5, "Wuhan")])
+        .await
+        .unwrap();
+    let r = s.verify_read(&product.gtin, "B2", 50).await.unwrap();
+    assert_eq!(r.recent.len(), 1);
+    assert_eq!(r.code_buckets, 1);
+}
+
+both_backends!(
+    verify_read_matches_the_single_reads,
+    verify_read_of_unknown_codes_is_empty,
+    verify_read_sees_a_recall_at_once
+);
