@@ -157,13 +157,10 @@ struct ReceivedPage {
 }
 
 async fn receive(State(ctx): State<ApiContext>, c: Console, form: F) -> Response {
-    let f = match c.check(form) {
+    let f = match c.post_for(form, ConsoleRole::Employer) {
         Ok(f) => f,
         Err(r) => return r,
     };
-    if let Err(r) = c.require(ConsoleRole::Employer) {
-        return r;
-    }
     let back = "/console/employer";
     let input = ReceiptInput {
         site_gln: f.get("site_gln").trim().to_string(),
@@ -179,13 +176,10 @@ async fn receive(State(ctx): State<ApiContext>, c: Console, form: F) -> Response
 }
 
 async fn create_worker(State(ctx): State<ApiContext>, c: Console, form: F) -> Response {
-    let f = match c.check(form) {
+    let f = match c.post_for(form, ConsoleRole::Employer) {
         Ok(f) => f,
         Err(r) => return r,
     };
-    if let Err(r) = c.require(ConsoleRole::Employer) {
-        return r;
-    }
     let back = "/console/employer";
     let input = WorkerInput {
         code: f.get("code").trim().to_string(),

@@ -104,13 +104,10 @@ async fn transition(
     Path(id): Path<String>,
     form: F,
 ) -> Response {
-    let f = match c.check(form) {
+    let f = match c.post_for(form, ConsoleRole::CaseHandler) {
         Ok(f) => f,
         Err(r) => return r,
     };
-    if let Err(r) = c.require(ConsoleRole::CaseHandler) {
-        return r;
-    }
     let id = match case_id(&c, &id) {
         Ok(id) => id,
         Err(r) => return r,
@@ -132,13 +129,10 @@ async fn message(
     Path(id): Path<String>,
     form: F,
 ) -> Response {
-    let f = match c.check(form) {
+    let f = match c.post_for(form, ConsoleRole::CaseHandler) {
         Ok(f) => f,
         Err(r) => return r,
     };
-    if let Err(r) = c.require(ConsoleRole::CaseHandler) {
-        return r;
-    }
     let id = match case_id(&c, &id) {
         Ok(id) => id,
         Err(r) => return r,

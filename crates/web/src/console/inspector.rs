@@ -128,13 +128,10 @@ struct SignPage {
 }
 
 async fn prepare(State(ctx): State<ApiContext>, c: Console, form: F) -> Response {
-    let f = match c.check(form) {
+    let f = match c.post_for(form, ConsoleRole::Inspector) {
         Ok(f) => f,
         Err(r) => return r,
     };
-    if let Err(r) = c.require(ConsoleRole::Inspector) {
-        return r;
-    }
     let back = "/console/inspector";
     let me = match try_page!(c, ctx.app.draw_role(&c.s.actor).await, back) {
         DrawRole::Inspector(i) => i,
@@ -194,13 +191,10 @@ fn hex_digest(b: &[u8]) -> String {
 }
 
 async fn file(State(ctx): State<ApiContext>, c: Console, form: F) -> Response {
-    let f = match c.check(form) {
+    let f = match c.post_for(form, ConsoleRole::Inspector) {
         Ok(f) => f,
         Err(r) => return r,
     };
-    if let Err(r) = c.require(ConsoleRole::Inspector) {
-        return r;
-    }
     let back = "/console/inspector";
     let Ok(record) = serde_json::from_str::<serde_json::Value>(f.get("record")) else {
         return app_error(&c, app::AppError::invalid("record", "is not JSON"), back);

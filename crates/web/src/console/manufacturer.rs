@@ -97,13 +97,10 @@ fn date(f: &super::Fields, k: &str) -> Result<Option<NaiveDate>, app::AppError> 
 }
 
 async fn create_product(State(ctx): State<ApiContext>, c: Console, form: F) -> Response {
-    let f = match c.check(form) {
+    let f = match c.post_for(form, ConsoleRole::Manufacturer) {
         Ok(f) => f,
         Err(r) => return r,
     };
-    if let Err(r) = c.require(ConsoleRole::Manufacturer) {
-        return r;
-    }
     let back = "/console/manufacturer";
     let months = match f.opt("service_life_months").map(|m| m.parse::<u32>()) {
         None => None,
@@ -186,13 +183,10 @@ async fn create_certificate(
     Path(gtin): Path<String>,
     form: F,
 ) -> Response {
-    let f = match c.check(form) {
+    let f = match c.post_for(form, ConsoleRole::Manufacturer) {
         Ok(f) => f,
         Err(r) => return r,
     };
-    if let Err(r) = c.require(ConsoleRole::Manufacturer) {
-        return r;
-    }
     let back = format!("/console/manufacturer/products/{gtin}");
     let p = try_page!(c, own_product(&ctx, &c, &gtin).await, &back);
     let from = try_page!(c, date(&f, "valid_from"), &back);
@@ -227,13 +221,10 @@ async fn create_batch(
     Path(gtin): Path<String>,
     form: F,
 ) -> Response {
-    let f = match c.check(form) {
+    let f = match c.post_for(form, ConsoleRole::Manufacturer) {
         Ok(f) => f,
         Err(r) => return r,
     };
-    if let Err(r) = c.require(ConsoleRole::Manufacturer) {
-        return r;
-    }
     let back = format!("/console/manufacturer/products/{gtin}");
     let p = try_page!(c, own_product(&ctx, &c, &gtin).await, &back);
     let input = BatchInput {
@@ -316,13 +307,10 @@ async fn issue_codes(
     Path(id): Path<String>,
     form: F,
 ) -> Response {
-    let f = match c.check(form) {
+    let f = match c.post_for(form, ConsoleRole::Manufacturer) {
         Ok(f) => f,
         Err(r) => return r,
     };
-    if let Err(r) = c.require(ConsoleRole::Manufacturer) {
-        return r;
-    }
     let id = match batch_id(&c, &id) {
         Ok(id) => id,
         Err(r) => return r,
@@ -382,13 +370,10 @@ async fn release(
     Path(id): Path<String>,
     form: F,
 ) -> Response {
-    let f = match c.check(form) {
+    let f = match c.post_for(form, ConsoleRole::Manufacturer) {
         Ok(f) => f,
         Err(r) => return r,
     };
-    if let Err(r) = c.require(ConsoleRole::Manufacturer) {
-        return r;
-    }
     let id = match batch_id(&c, &id) {
         Ok(id) => id,
         Err(r) => return r,
@@ -410,13 +395,10 @@ async fn recall(
     Path(id): Path<String>,
     form: F,
 ) -> Response {
-    let f = match c.check(form) {
+    let f = match c.post_for_any(form, &[ConsoleRole::Manufacturer, ConsoleRole::Regulator]) {
         Ok(f) => f,
         Err(r) => return r,
     };
-    if let Err(r) = c.require_any(&[ConsoleRole::Manufacturer, ConsoleRole::Regulator]) {
-        return r;
-    }
     let id = match batch_id(&c, &id) {
         Ok(id) => id,
         Err(r) => return r,
@@ -497,13 +479,10 @@ async fn update_alert(
     Path(id): Path<String>,
     form: F,
 ) -> Response {
-    let f = match c.check(form) {
+    let f = match c.post_for_any(form, &[ConsoleRole::Manufacturer, ConsoleRole::Regulator]) {
         Ok(f) => f,
         Err(r) => return r,
     };
-    if let Err(r) = c.require_any(&[ConsoleRole::Manufacturer, ConsoleRole::Regulator]) {
-        return r;
-    }
     let back = if f.get("back") == "/console/regulator" {
         "/console/regulator"
     } else {

@@ -202,6 +202,26 @@ impl Console {
         .into_response())
     }
 
+    /// A form POST of a page for `role`: the CSRF token first, then the role.
+    pub fn post_for(
+        &self,
+        form: Form<Vec<(String, String)>>,
+        role: ConsoleRole,
+    ) -> Result<Fields, Response> {
+        self.post_for_any(form, &[role])
+    }
+
+    /// [`Console::post_for`] for a page that any of `roles` may use.
+    pub fn post_for_any(
+        &self,
+        form: Form<Vec<(String, String)>>,
+        roles: &[ConsoleRole],
+    ) -> Result<Fields, Response> {
+        let f = self.check(form)?;
+        self.require_any(roles)?;
+        Ok(f)
+    }
+
     /// Checks the form's CSRF token (403 problem when missing or wrong).
     pub fn check(&self, form: Form<Vec<(String, String)>>) -> Result<Fields, Response> {
         let f = Fields(form.0);
@@ -575,13 +595,10 @@ async fn users_submit(
     c: Console,
     form: Form<Vec<(String, String)>>,
 ) -> Response {
-    let f = match c.check(form) {
+    let f = match c.post_for(form, ConsoleRole::Admin) {
         Ok(f) => f,
         Err(r) => return r,
     };
-    if let Err(r) = c.require(ConsoleRole::Admin) {
-        return r;
-    }
     let input = UserInput {
         org_id: c.s.user.org_id,
         username: f.get("username").to_string(),
