@@ -2,23 +2,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use chrono::{NaiveDate, TimeZone, Utc};
-use domain::log_entry::LogEntry;
+mod common;
+use common::*;
+
+use chrono::NaiveDate;
 use domain::org::Role;
-use serde_json::json;
 use store::draws::*;
 use store::*;
 use testkit::{both_backends, fresh_store};
-
-fn t0() -> chrono::DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 3, 1, 8, 0, 0)
-        .single()
-        .expect("valid time")
-}
-
-fn log_of<T>(kind: &'static str) -> LogFn<T> {
-    Box::new(move |_| LogEntry::for_record(kind, t0(), "test", vec![], &json!({"k": kind})))
-}
 
 fn target(code: &str, class: &str) -> InspectionTarget {
     InspectionTarget {

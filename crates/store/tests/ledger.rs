@@ -2,7 +2,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use chrono::{NaiveDate, TimeZone, Utc};
+mod common;
+use common::*;
+
+use chrono::NaiveDate;
 use domain::log_entry::LogEntry;
 use domain::org::Role;
 use serde_json::json;
@@ -10,18 +13,8 @@ use store::ledger::*;
 use store::*;
 use testkit::{both_backends, fresh_store};
 
-fn t0() -> chrono::DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 3, 1, 8, 0, 0)
-        .single()
-        .expect("valid time")
-}
-
 fn d(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-}
-
-fn log_of<T>(kind: &'static str) -> LogFn<T> {
-    Box::new(move |_| LogEntry::for_record(kind, t0(), "test", vec![], &json!({"k": kind})))
 }
 
 async fn employer(s: &dyn Store, gln: &str, site_gln: &str) -> (Org, Site) {

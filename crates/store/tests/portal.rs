@@ -2,27 +2,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use chrono::{Duration, NaiveDate, TimeZone, Utc};
-use domain::log_entry::LogEntry;
+mod common;
+use common::*;
+
+use chrono::{Duration, NaiveDate, Utc};
 use domain::org::Role;
-use serde_json::json;
 use store::scans::{NewAlert, NewScan, SCAN_AUTHORITATIVE, SCAN_INFORMATIONAL};
 use store::*;
 use testkit::{both_backends, fresh_store, with_check};
-
-fn t0() -> chrono::DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 3, 1, 8, 0, 0)
-        .single()
-        .expect("valid time")
-}
-
-fn entry(kind: &str) -> LogEntry {
-    LogEntry::for_record(kind, t0(), "test", vec![], &json!({"k": kind}))
-}
-
-fn log_of<T>(kind: &'static str) -> LogFn<T> {
-    Box::new(move |_| entry(kind))
-}
 
 fn day(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()

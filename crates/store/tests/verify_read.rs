@@ -5,74 +5,15 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use chrono::{TimeZone, Utc};
-use domain::log_entry::LogEntry;
-use domain::org::Role;
-use serde_json::json;
+mod common;
+use common::*;
+
 use store::scans::{NewScan, SCAN_INFORMATIONAL};
 use store::*;
 use testkit::{both_backends, fresh_store, with_check};
 
-fn t0() -> chrono::DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 3, 1, 8, 0, 0)
-        .single()
-        .expect("valid time")
-}
-
-fn entry(kind: &str) -> LogEntry {
-    LogEntry::for_record(kind, t0(), "test", vec![], &json!({"k": kind}))
-}
-
-fn log_of<T>(kind: &'static str) -> LogFn<T> {
-    Box::new(move |_| entry(kind))
-}
-
 async fn setup(s: &dyn Store) -> (Org, Product, Batch, Certificate) {
-    let org = s
-        .create_org(
-            &NewOrg {
-                name: "Maker".into(),
-                roles: vec![Role::Manufacturer],
-                gln: Some(with_check("690123400000")),
-                uscc: None,
-                company_prefixes: vec!["6901234".into()],
-                city: Some("Anshan".into()),
-                created_at: t0(),
-            },
-            log_of("org"),
-        )
-        .await
-        .unwrap();
-    let product = s
-        .create_product(
-            &NewProduct {
-                org_id: org.id,
-                gtin: with_check("0690123400001"),
-                name: "Helmet".into(),
-                category: "head".into(),
-                standard: "GB 2811-2019".into(),
-                protection_class: None,
-                service_life_months: Some(30),
-                service_life_from: "manufacture".into(),
-                created_at: t0(),
-            },
-            log_of("product"),
-        )
-        .await
-        .unwrap();
-    let batch = s
-        .create_batch(
-            &NewBatch {
-                product_id: product.id,
-                lot: "L1".into(),
-                production_date: Some(t0().date_naive()),
-                expiry_date: None,
-                created_at: t0(),
-            },
-            log_of("batch"),
-        )
-        .await
-        .unwrap();
+    let (org, product, batch) = setup_batch(s).await;
     let cert = s
         .create_certificate(
             &NewCertificate {
