@@ -75,6 +75,9 @@ pub struct CaptureJob {
     pub event_count: i64,
     pub created_at: DateTime<Utc>,
     pub finished_at: Option<DateTime<Utc>>,
+    /// Leaf indexes of the log entries the job appended, as ranges (`5-7,9`);
+    /// empty until it succeeds.
+    pub log_indexes: String,
 }
 
 /// Sort key of a query.
@@ -180,12 +183,15 @@ pub trait EventStore: Send + Sync {
     async fn get_capture_job(&self, id: &str) -> Result<Option<CaptureJob>>;
     /// The media type and body of a job still running (for processing or resumption).
     async fn capture_job_body(&self, id: &str) -> Result<Option<(String, Vec<u8>)>>;
-    /// Marks a job finished with `state` and `errors` (JSON array); drops its body.
+    /// Marks a job finished with `state`, `errors` (JSON array) and the log
+    /// indexes its events were appended at (ranges, see [`crate::receipts::ranges`]);
+    /// drops its body.
     async fn finish_capture_job(
         &self,
         id: &str,
         state: &str,
         errors: &str,
+        log_indexes: &str,
         at: DateTime<Utc>,
     ) -> Result<()>;
     async fn list_capture_jobs(

@@ -17,6 +17,7 @@ pub mod mailbox;
 pub mod model;
 pub mod portal;
 pub mod postgres;
+pub mod receipts;
 pub mod scans;
 pub mod sqlite;
 pub mod users;

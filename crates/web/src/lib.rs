@@ -87,6 +87,7 @@ pub fn router(ctx: ApiContext) -> Router {
         .merge(console::router())
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
+        .layer(axum::middleware::from_fn(log_receipts))
         .layer(axum::middleware::from_fn(move |req: axum::extract::Request, next: axum::middleware::Next| {
             let (ctx, limiter) = (rate_ctx.clone(), limiter.clone());
             async move { ratelimit::middleware(ctx, limiter, req, next).await }
@@ -115,6 +116,27 @@ pub fn router(ctx: ApiContext) -> Router {
             hsts,
         ))
         .with_state(ctx)
+}
+
+/// Response header naming the leaf indexes (inclusive ranges, `5-7,9`) of the
+/// tamper-evident log entries a write appended (docs/log.md, "Receipts").
+pub const LOG_INDEX_HEADER: &str = "ppetrace-log-index";
+
+/// Every successful write response carries the log indexes of the entries it
+/// committed, whatever the route: API JSON, EPCIS, console form redirects.
+async fn log_receipts(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let (mut res, indexes) = store::receipts::collect(next.run(req)).await;
+    let ok = res.status().is_success() || res.status().is_redirection();
+    if ok
+        && !indexes.is_empty()
+        && let Ok(v) = HeaderValue::from_str(&store::receipts::ranges(&indexes))
+    {
+        res.headers_mut().insert(LOG_INDEX_HEADER, v);
+    }
+    res
 }
 
 /// Serves until `shutdown` resolves.

@@ -192,6 +192,15 @@ async fn every_gs1_example_is_captured_and_queried_back(b: store::Backend) {
             .cloned()
             .unwrap();
         assert_eq!(got.len(), want.len(), "{}", f.display());
+        // The job's receipt: one log entry per stored event, contiguous.
+        let (first, last) = match job["logIndexes"].as_str().expect("logIndexes").split_once('-') {
+            Some((a, b)) => (a.parse::<usize>().unwrap(), b.parse::<usize>().unwrap()),
+            None => {
+                let a = job["logIndexes"].as_str().unwrap().parse::<usize>().unwrap();
+                (a, a)
+            }
+        };
+        assert_eq!(last + 1 - first, want.len(), "{}: {job}", f.display());
         for (g, w) in got.iter().zip(&want) {
             let mut g = g.clone();
             let m = g.as_object_mut().unwrap();
@@ -321,6 +330,7 @@ async fn capture_rules(b: store::Backend) {
     assert_eq!(job["success"], false);
     assert_eq!(job["captureErrorBehaviour"], "rollback");
     assert_eq!(job["errors"][0]["eventIndex"], 1, "{job}");
+    assert!(job.get("logIndexes").is_none(), "nothing stored, nothing logged: {job}");
     let (_, all, _) = query(&t, &key, "/events").await;
     assert_eq!(event_list(&all).len(), 2);
     // Proceed: the new event is stored, the duplicate reported.
@@ -335,6 +345,11 @@ async fn capture_rules(b: store::Backend) {
     assert_eq!(job["success"], false);
     assert_eq!(job["captureErrorBehaviour"], "proceed");
     assert_eq!(job["errors"].as_array().unwrap().len(), 1);
+    // The job names the log entry of the one event it stored.
+    let index = job["logIndexes"].as_str().expect("logIndexes").to_string();
+    let r = t.get(&format!("/log/entry/{index}"), None).await;
+    assert_eq!(r.status(), StatusCode::OK, "one index: {index}");
+    assert!(r.text().await.unwrap().starts_with("ppetrace/v1 epcis.event\n"));
     let (_, all, _) = query(&t, &key, "/events").await;
     assert_eq!(event_list(&all).len(), 3);
 

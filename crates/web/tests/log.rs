@@ -409,8 +409,84 @@ async fn witnesses_cosign_checkpoints(b: store::Backend) {
     assert_eq!(*witness.requests.lock().unwrap(), vec![0, 2, 9, 5]);
 }
 
+/// The `ppetrace-log-index` header of a response, if any.
+fn log_index(r: &reqwest::Response) -> Option<String> {
+    r.headers()
+        .get(web::LOG_INDEX_HEADER)
+        .map(|v| v.to_str().unwrap().to_string())
+}
+
+async fn entry_text(t: &TestApp, index: u64) -> String {
+    let r = t.get(&format!("/log/entry/{index}"), None).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    r.text().await.unwrap()
+}
+
+async fn write_responses_carry_their_log_index(b: store::Backend) {
+    let t = spawn_app(b).await;
+    let v = verifier(&t).await;
+    let before = t.app.store.log_size().await.unwrap();
+
+    // A write through the API names the index of its entry, and that entry is
+    // the record just written.
+    let r = t
+        .post(
+            "/api/v1/organizations",
+            Some(&t.admin_key),
+            serde_json::json!({"name": "Receipt Safety", "roles": ["manufacturer"], "company_prefixes": ["6954321"]}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let index: u64 = log_index(&r).expect("header on a write").parse().unwrap();
+    assert_eq!(index, before, "the next leaf of the log");
+    let org: Value = r.json().await.unwrap();
+    let text = entry_text(&t, index).await;
+    assert!(text.starts_with("ppetrace/v1 organization\n"), "{text}");
+    assert!(text.contains(&format!("id org={}\n", org["id"])), "{text}");
+
+    // Two writes, two consecutive indexes.
+    let org_id = org["id"].as_i64().unwrap();
+    let r = t
+        .post(
+            &format!("/api/v1/organizations/{org_id}/keys"),
+            Some(&t.admin_key),
+            serde_json::json!({"label": "main"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    assert_eq!(log_index(&r), Some((index + 1).to_string()));
+    assert!(entry_text(&t, index + 1).await.starts_with("ppetrace/v1 api_key\n"));
+
+    // Reads and refused writes carry none, and append nothing.
+    let r = t.get("/api/v1/organizations", Some(&t.admin_key)).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(log_index(&r), None);
+    let r = t
+        .post(
+            "/api/v1/organizations",
+            Some(&t.admin_key),
+            serde_json::json!({"name": ""}),
+        )
+        .await;
+    assert!(r.status().is_client_error());
+    assert_eq!(log_index(&r), None);
+    assert_eq!(t.app.store.log_size().await.unwrap(), index + 2);
+
+    // Once sequenced, the index upgrades to an inclusion proof against a signed
+    // checkpoint.
+    t.app.sequence_log().await.unwrap();
+    let cp = checkpoint(&t, &v).await;
+    let r = t.get(&format!("/log/proof/{index}"), None).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let p: Value = r.json().await.unwrap();
+    let leaf = tlog::leaf_hash(&t.app.log_entry(index).await.unwrap());
+    tlog::verify_inclusion(index, cp.size, &leaf, &hashes(&p["proof"]), &cp.root)
+        .expect("the receipt's index is included in the signed tree");
+}
+
 both_backends!(
     tiles_and_bundles_verify_from_scratch,
     proofs_receipts_and_bad_parameters,
+    write_responses_carry_their_log_index,
     witnesses_cosign_checkpoints,
 );

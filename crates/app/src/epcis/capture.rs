@@ -86,6 +86,11 @@ pub struct CaptureJobView {
     pub errors: Vec<Value>,
     #[serde(rename = "eventCount")]
     pub event_count: i64,
+    /// ppetrace extension: leaf indexes of the job's entries in the
+    /// tamper-evident log, as inclusive ranges (`"5-7,9"`); absent until the
+    /// job has stored events. Proofs: `GET /log/proof/{index}`.
+    #[serde(rename = "logIndexes", skip_serializing_if = "String::is_empty")]
+    pub log_indexes: String,
 }
 
 impl From<store::CaptureJob> for CaptureJobView {
@@ -100,6 +105,7 @@ impl From<store::CaptureJob> for CaptureJobView {
             capture_error_behaviour: j.behaviour,
             errors,
             event_count: j.event_count,
+            log_indexes: j.log_indexes,
         }
     }
 }
@@ -211,7 +217,7 @@ impl App {
                 .to_string();
                 let _ = app
                     .store
-                    .finish_capture_job(&id, "failed", &errs, app.clock.now())
+                    .finish_capture_job(&id, "failed", &errs, "", app.clock.now())
                     .await;
             }
             if let Ok(mut set) = active().lock() {
@@ -240,7 +246,7 @@ impl App {
                 if !proceed || errors.iter().all(|e| e["eventIndex"].is_null()) {
                     let errs = Value::Array(errors).to_string();
                     self.store
-                        .finish_capture_job(id, "failed", &errs, now)
+                        .finish_capture_job(id, "failed", &errs, "", now)
                         .await?;
                     return Ok(());
                 }
@@ -256,7 +262,7 @@ impl App {
             )])
             .to_string();
             self.store
-                .finish_capture_job(id, "failed", &errs, now)
+                .finish_capture_job(id, "failed", &errs, "", now)
                 .await?;
             return Ok(());
         }
@@ -282,7 +288,7 @@ impl App {
         let Ok(doc) = parsed else {
             let errs = Value::Array(errors).to_string();
             self.store
-                .finish_capture_job(id, "failed", &errs, now)
+                .finish_capture_job(id, "failed", &errs, "", now)
                 .await?;
             return Ok(());
         };
@@ -336,11 +342,16 @@ impl App {
             // reported. The job's end is recorded right after (a crash in between
             // leaves it running; resuming finds the events already stored and
             // reports them as duplicates, storing nothing twice).
-            let out = self.store.capture_events(&items, true, None).await?;
+            let (out, indexes) =
+                store::receipts::collect(self.store.capture_events(&items, true, None)).await;
+            let out = out?;
             errors.extend(dup_errors(&out.duplicates, &items));
             let state = "success";
             let errs = Value::Array(errors).to_string();
-            self.store.finish_capture_job(id, state, &errs, now).await?;
+            let indexes = store::receipts::ranges(&indexes);
+            self.store
+                .finish_capture_job(id, state, &errs, &indexes, now)
+                .await?;
             return Ok(());
         }
         let out = self
@@ -350,7 +361,7 @@ impl App {
         if !out.duplicates.is_empty() {
             let errs = Value::Array(dup_errors(&out.duplicates, &items)).to_string();
             self.store
-                .finish_capture_job(id, "failed", &errs, now)
+                .finish_capture_job(id, "failed", &errs, "", now)
                 .await?;
         }
         Ok(())

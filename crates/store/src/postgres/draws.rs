@@ -105,7 +105,7 @@ impl PgStore {
         log: LogFn<DrawRow>,
     ) -> Result<DrawRow> {
         let mut client = self.pool.get().await.map_err(pool_err)?;
-        let tx = client.transaction().await.map_err(db_err)?;
+        let tx = begin(&mut client).await?;
         let Some(row) = tx.query_opt(update, params).await.map_err(db_err)? else {
             let exists = tx
                 .query_opt("SELECT id FROM draws WHERE id = $1", &[&id])
@@ -119,7 +119,7 @@ impl PgStore {
         };
         let value = draw_row(&row)?;
         append_log(&tx, &log(&value)).await?;
-        tx.commit().await.map_err(db_err)?;
+        commit(tx).await?;
         Ok(value)
     }
 }
@@ -335,7 +335,7 @@ impl crate::DrawStore for PgStore {
         log: LogFn<InspectionRecord>,
     ) -> Result<InspectionRecord> {
         let mut client = self.pool.get().await.map_err(pool_err)?;
-        let tx = client.transaction().await.map_err(db_err)?;
+        let tx = begin(&mut client).await?;
         let row = tx
             .query_one(
                 &format!(
@@ -359,7 +359,7 @@ impl crate::DrawStore for PgStore {
             .map_err(db_err)?;
         }
         append_log(&tx, &log(&value)).await?;
-        tx.commit().await.map_err(db_err)?;
+        commit(tx).await?;
         Ok(value)
     }
 

@@ -110,9 +110,9 @@ pub(super) async fn insert_events(
 
 /// Appends many log entries in one statement (same rules as `append_log`: the log
 /// lock is held until commit, leaf indexes are contiguous).
-async fn append_logs(tx: &Transaction<'_>, entries: &[&LogEntry]) -> Result<()> {
+async fn append_logs(tx: &Transaction<'_>, entries: &[&LogEntry]) -> Result<Vec<u64>> {
     if entries.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOG_LOCK])
         .await
@@ -130,17 +130,22 @@ async fn append_logs(tx: &Transaction<'_>, entries: &[&LogEntry]) -> Result<()> 
         .prepare_cached(
             "INSERT INTO log_entries (seq, body, created_at, entry_sha256)
              SELECT (SELECT COALESCE(MAX(seq) + 1, 0) FROM log_entries) + o - 1, b, t, d
-             FROM UNNEST($1::BYTEA[], $2::TIMESTAMPTZ[], $3::BYTEA[]) WITH ORDINALITY AS x(b, t, d, o)",
+             FROM UNNEST($1::BYTEA[], $2::TIMESTAMPTZ[], $3::BYTEA[]) WITH ORDINALITY AS x(b, t, d, o)
+             RETURNING seq",
         )
         .await
         .map_err(db_err)?;
-    tx.execute(&st, &[&bodies, &times, &digests])
+    let rows = tx
+        .query(&st, &[&bodies, &times, &digests])
         .await
         .map_err(db_err)?;
-    Ok(())
+    let mut indexes: Vec<u64> = rows.iter().map(|r| r.get::<_, i64>(0) as u64).collect();
+    indexes.sort_unstable();
+    crate::receipts::appended(indexes.iter().copied());
+    Ok(indexes)
 }
 
-const JOB_COLS: &str = "id, owner_org_id, actor, state, behaviour, media_type, errors, event_count, created_at, finished_at";
+const JOB_COLS: &str = "id, owner_org_id, actor, state, behaviour, media_type, errors, event_count, created_at, finished_at, log_indexes";
 fn job_row(r: &Row) -> Result<CaptureJob> {
     Ok(CaptureJob {
         id: r.get(0),
@@ -153,6 +158,7 @@ fn job_row(r: &Row) -> Result<CaptureJob> {
         event_count: r.get(7),
         created_at: r.get(8),
         finished_at: r.get(9),
+        log_indexes: r.get(10),
     })
 }
 
@@ -184,7 +190,7 @@ impl crate::EventStore for PgStore {
         log: &LogEntry,
     ) -> Result<i64> {
         let mut client = self.pool.get().await.map_err(pool_err)?;
-        let tx = client.transaction().await.map_err(db_err)?;
+        let tx = begin(&mut client).await?;
         let ids = insert_events(&tx, &[(ev, index)], None).await?;
         let pk = ids
             .first()
@@ -225,7 +231,7 @@ impl crate::EventStore for PgStore {
             .map_err(db_err)?;
         }
         append_log(&tx, log).await?;
-        tx.commit().await.map_err(db_err)?;
+        commit(tx).await?;
         Ok(pk)
     }
 
@@ -252,7 +258,7 @@ impl crate::EventStore for PgStore {
         job: Option<(&str, &str)>,
     ) -> Result<CaptureOutcome> {
         let mut client = self.pool.get().await.map_err(pool_err)?;
-        let tx = client.transaction().await.map_err(db_err)?;
+        let tx = begin(&mut client).await?;
         let mut out = CaptureOutcome::default();
         let hashes: Vec<&str> = items
             .iter()
@@ -293,16 +299,17 @@ impl crate::EventStore for PgStore {
             out.stored.push(i);
         }
         insert_events(&tx, &evs, job.map(|j| j.0)).await?;
-        append_logs(&tx, &logs).await?;
+        let indexes = append_logs(&tx, &logs).await?;
         if let Some((id, errors)) = job {
+            let indexes = crate::receipts::ranges(&indexes);
             tx.execute(
-                "UPDATE capture_jobs SET state = 'success', errors = $2, event_count = $3, body = NULL, finished_at = now() WHERE id = $1",
-                &[&id, &errors, &(out.stored.len() as i64)],
+                "UPDATE capture_jobs SET state = 'success', errors = $2, event_count = $3, body = NULL, finished_at = now(), log_indexes = $4 WHERE id = $1",
+                &[&id, &errors, &(out.stored.len() as i64), &indexes],
             )
             .await
             .map_err(db_err)?;
         }
-        tx.commit().await.map_err(db_err)?;
+        commit(tx).await?;
         Ok(out)
     }
 
@@ -342,13 +349,14 @@ impl crate::EventStore for PgStore {
         id: &str,
         state: &str,
         errors: &str,
+        log_indexes: &str,
         at: DateTime<Utc>,
     ) -> Result<()> {
         let client = self.pool.get().await.map_err(pool_err)?;
         client
             .execute(
-                "UPDATE capture_jobs SET state = $2, errors = $3, body = NULL, finished_at = $4 WHERE id = $1 AND state = 'running'",
-                &[&id, &state, &errors, &at],
+                "UPDATE capture_jobs SET state = $2, errors = $3, body = NULL, finished_at = $4, log_indexes = $5 WHERE id = $1 AND state = 'running'",
+                &[&id, &state, &errors, &at, &log_indexes],
             )
             .await
             .map_err(db_err)?;
@@ -396,7 +404,7 @@ impl crate::EventStore for PgStore {
 
     async fn create_named_query(&self, q: &NamedQuery, log: &LogEntry) -> Result<()> {
         let mut client = self.pool.get().await.map_err(pool_err)?;
-        let tx = client.transaction().await.map_err(db_err)?;
+        let tx = begin(&mut client).await?;
         tx.execute(
             "INSERT INTO epcis_queries (name, owner_org_id, query, created_at) VALUES ($1, $2, $3, $4)",
             &[&q.name, &q.owner_org_id, &q.query, &q.created_at],
@@ -404,7 +412,7 @@ impl crate::EventStore for PgStore {
         .await
         .map_err(db_err)?;
         append_log(&tx, log).await?;
-        tx.commit().await.map_err(db_err)?;
+        commit(tx).await?;
         Ok(())
     }
 
@@ -428,7 +436,7 @@ impl crate::EventStore for PgStore {
 
     async fn delete_named_query(&self, name: &str, log: &LogEntry) -> Result<bool> {
         let mut client = self.pool.get().await.map_err(pool_err)?;
-        let tx = client.transaction().await.map_err(db_err)?;
+        let tx = begin(&mut client).await?;
         let n = tx
             .execute("DELETE FROM epcis_queries WHERE name = $1", &[&name])
             .await
@@ -436,7 +444,7 @@ impl crate::EventStore for PgStore {
         if n > 0 {
             append_log(&tx, log).await?;
         }
-        tx.commit().await.map_err(db_err)?;
+        commit(tx).await?;
         Ok(n > 0)
     }
 }

@@ -71,7 +71,7 @@ fn worker_row(r: &Row) -> Result<Worker> {
 impl crate::LedgerStore for PgStore {
     async fn ledger_write(&self, w: &LedgerWrite) -> Result<Vec<i64>> {
         let mut client = self.pool.get().await.map_err(pool_err)?;
-        let tx = client.transaction().await.map_err(db_err)?;
+        let tx = begin(&mut client).await?;
         let evs: Vec<(&NewEvent, &crate::EventIndex)> =
             w.events.iter().map(|(e, i, _)| (e, i)).collect();
         insert_events(&tx, &evs, None).await?;
@@ -193,7 +193,7 @@ impl crate::LedgerStore for PgStore {
             .await
             .map_err(db_err)?;
         }
-        tx.commit().await.map_err(db_err)?;
+        commit(tx).await?;
         Ok(ids)
     }
 
@@ -277,7 +277,7 @@ impl crate::LedgerStore for PgStore {
         log: LogFn<Worker>,
     ) -> Result<Worker> {
         let mut client = self.pool.get().await.map_err(pool_err)?;
-        let tx = client.transaction().await.map_err(db_err)?;
+        let tx = begin(&mut client).await?;
         let row = tx
             .query_opt(
                 &format!(
@@ -290,7 +290,7 @@ impl crate::LedgerStore for PgStore {
             .ok_or_else(|| StoreError::NotFound(format!("worker {id}")))?;
         let w = worker_row(&row)?;
         append_log(&tx, &log(&w)).await?;
-        tx.commit().await.map_err(db_err)?;
+        commit(tx).await?;
         Ok(w)
     }
 

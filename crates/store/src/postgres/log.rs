@@ -113,7 +113,7 @@ impl crate::LogStore for PgStore {
         checkpoint: &StoredCheckpoint,
     ) -> Result<()> {
         let mut client = self.pool.get().await.map_err(pool_err)?;
-        let tx = client.transaction().await.map_err(db_err)?;
+        let tx = begin(&mut client).await?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&TREE_LOCK])
             .await
             .map_err(db_err)?;
@@ -162,7 +162,7 @@ impl crate::LogStore for PgStore {
         )
         .await
         .map_err(db_err)?;
-        tx.commit().await.map_err(db_err)?;
+        commit(tx).await?;
         Ok(())
     }
 

@@ -155,7 +155,7 @@ impl crate::MailboxStore for PgStore {
         log: LogFn<MailboxCase>,
     ) -> Result<MailboxCase> {
         let mut client = self.pool.get().await.map_err(pool_err)?;
-        let tx = client.transaction().await.map_err(db_err)?;
+        let tx = begin(&mut client).await?;
         let row = tx
             .query_one(
                 &format!(
@@ -178,7 +178,7 @@ impl crate::MailboxStore for PgStore {
         let case = case_row(&row)?;
         insert_message(&tx, case.id, first).await?;
         append_log(&tx, &log(&case)).await?;
-        tx.commit().await.map_err(db_err)?;
+        commit(tx).await?;
         Ok(case)
     }
 
@@ -219,7 +219,7 @@ impl crate::MailboxStore for PgStore {
         log: &LogEntry,
     ) -> Result<i64> {
         let mut client = self.pool.get().await.map_err(pool_err)?;
-        let tx = client.transaction().await.map_err(db_err)?;
+        let tx = begin(&mut client).await?;
         let live = tx
             .query_opt(
                 "SELECT id FROM mailbox_cases WHERE id = $1 AND purged_on IS NULL FOR UPDATE",
@@ -240,7 +240,7 @@ impl crate::MailboxStore for PgStore {
             .map_err(db_err)?;
         }
         append_log(&tx, log).await?;
-        tx.commit().await.map_err(db_err)?;
+        commit(tx).await?;
         Ok(id)
     }
 
@@ -269,7 +269,7 @@ impl crate::MailboxStore for PgStore {
         log: &LogEntry,
     ) -> Result<()> {
         let mut client = self.pool.get().await.map_err(pool_err)?;
-        let tx = client.transaction().await.map_err(db_err)?;
+        let tx = begin(&mut client).await?;
         let n = tx
             .execute(
                 "UPDATE mailbox_cases SET state = $1, outcome = $2, acknowledged_on = $3, feedback_on = $4,
@@ -300,12 +300,12 @@ impl crate::MailboxStore for PgStore {
             ));
         }
         append_log(&tx, log).await?;
-        tx.commit().await.map_err(db_err)
+        commit(tx).await
     }
 
     async fn purge_cases(&self, ids: &[i64], today: NaiveDate, log: &LogEntry) -> Result<u64> {
         let mut client = self.pool.get().await.map_err(pool_err)?;
-        let tx = client.transaction().await.map_err(db_err)?;
+        let tx = begin(&mut client).await?;
         tx.execute(
             "DELETE FROM mailbox_attachments WHERE case_id = ANY($1)",
             &[&ids],
@@ -327,7 +327,7 @@ impl crate::MailboxStore for PgStore {
             .await
             .map_err(db_err)?;
         append_log(&tx, log).await?;
-        tx.commit().await.map_err(db_err)?;
+        commit(tx).await?;
         Ok(n)
     }
 }

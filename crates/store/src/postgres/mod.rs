@@ -27,6 +27,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (6, include_str!("../../migrations/postgres/0006_ledger.sql")),
     (7, include_str!("../../migrations/postgres/0007_scans.sql")),
     (8, include_str!("../../migrations/postgres/0008_web.sql")),
+    (9, include_str!("../../migrations/postgres/0009_receipts_scan_days.sql")),
 ];
 /// Advisory lock serialising appends to the log (gap-free leaf indexes).
 const LOG_LOCK: i64 = 0x7070_6574;
@@ -67,13 +68,30 @@ async fn append_log(tx: &Transaction<'_>, entry: &LogEntry) -> Result<()> {
         .map_err(db_err)?;
     let body = entry.to_bytes();
     let digest = domain::log_entry::sha256(&body).to_vec();
-    tx.execute(
-        "INSERT INTO log_entries (seq, body, created_at, entry_sha256)
-         VALUES ((SELECT COALESCE(MAX(seq) + 1, 0) FROM log_entries), $1, $2, $3)",
-        &[&body, &entry.time, &digest],
-    )
-    .await
-    .map_err(db_err)?;
+    let row = tx
+        .query_one(
+            "INSERT INTO log_entries (seq, body, created_at, entry_sha256)
+             VALUES ((SELECT COALESCE(MAX(seq) + 1, 0) FROM log_entries), $1, $2, $3)
+             RETURNING seq",
+            &[&body, &entry.time, &digest],
+        )
+        .await
+        .map_err(db_err)?;
+    crate::receipts::appended([row.get::<_, i64>(0) as u64]);
+    Ok(())
+}
+
+/// Begins a transaction (see `crate::receipts`: indexes of an earlier
+/// transaction of this task that never committed are dropped).
+async fn begin(client: &mut deadpool_postgres::Client) -> Result<Transaction<'_>> {
+    crate::receipts::begin();
+    client.transaction().await.map_err(db_err)
+}
+
+/// Commits `tx`; its appended log indexes become the request's receipts.
+async fn commit(tx: Transaction<'_>) -> Result<()> {
+    tx.commit().await.map_err(db_err)?;
+    crate::receipts::commit();
     Ok(())
 }
 
@@ -212,7 +230,7 @@ impl PgStore {
 
     async fn migrate(&self) -> Result<()> {
         let mut client = self.pool.get().await.map_err(pool_err)?;
-        let tx = client.transaction().await.map_err(db_err)?;
+        let tx = begin(&mut client).await?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
             .await
             .map_err(db_err)?;
@@ -239,7 +257,7 @@ impl PgStore {
                 .map_err(db_err)?;
             }
         }
-        tx.commit().await.map_err(db_err)
+        commit(tx).await
     }
 
     async fn one<T>(
@@ -293,11 +311,11 @@ impl PgStore {
         log: LogFn<T>,
     ) -> Result<T> {
         let mut client = self.pool.get().await.map_err(pool_err)?;
-        let tx = client.transaction().await.map_err(db_err)?;
+        let tx = begin(&mut client).await?;
         let row = tx.query_one(insert, params).await.map_err(db_err)?;
         let value = f(&row)?;
         append_log(&tx, &log(&value)).await?;
-        tx.commit().await.map_err(db_err)?;
+        commit(tx).await?;
         Ok(value)
     }
 }

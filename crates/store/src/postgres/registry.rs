@@ -202,7 +202,7 @@ impl crate::RegistryStore for PgStore {
         let mut sorted: Vec<&str> = serials.iter().map(String::as_str).collect();
         sorted.sort_unstable();
         let mut client = self.pool.get().await.map_err(pool_err)?;
-        let tx = client.transaction().await.map_err(db_err)?;
+        let tx = begin(&mut client).await?;
         let stmt = tx
             .prepare_cached(
                 "INSERT INTO codes (product_id, serial, batch_id, state)
@@ -227,7 +227,7 @@ impl crate::RegistryStore for PgStore {
             .map_err(db_err)?;
             append_log(&tx, entry).await?;
         }
-        tx.commit().await.map_err(db_err)?;
+        commit(tx).await?;
         Ok(n)
     }
 

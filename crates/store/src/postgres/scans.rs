@@ -45,7 +45,7 @@ fn scan_row(r: &Row) -> Result<NewScan> {
 impl crate::ScanStore for PgStore {
     async fn record_scans(&self, scans: &[NewScan]) -> Result<()> {
         let mut client = self.pool.get().await.map_err(pool_err)?;
-        let tx = client.transaction().await.map_err(db_err)?;
+        let tx = begin(&mut client).await?;
         let ins = tx
             .prepare_cached(
                 "INSERT INTO scans (product_id, serial, batch_id, at, kind, org_id, step, lat, lon, city, region)
@@ -110,7 +110,7 @@ impl crate::ScanStore for PgStore {
                 }
             }
         }
-        tx.commit().await.map_err(db_err)
+        commit(tx).await
     }
 
     async fn verify_read(
@@ -246,7 +246,7 @@ impl crate::ScanStore for PgStore {
 
     async fn open_alert(&self, a: &NewAlert, log: &LogEntry) -> Result<Option<Alert>> {
         let mut client = self.pool.get().await.map_err(pool_err)?;
-        let tx = client.transaction().await.map_err(db_err)?;
+        let tx = begin(&mut client).await?;
         let row = tx
             .query_opt(
                 &format!(
@@ -264,7 +264,7 @@ impl crate::ScanStore for PgStore {
         };
         let alert = alert_row(&row)?;
         append_log(&tx, log).await?;
-        tx.commit().await.map_err(db_err)?;
+        commit(tx).await?;
         Ok(Some(alert))
     }
 
@@ -302,7 +302,7 @@ impl crate::ScanStore for PgStore {
         log: &LogEntry,
     ) -> Result<Alert> {
         let mut client = self.pool.get().await.map_err(pool_err)?;
-        let tx = client.transaction().await.map_err(db_err)?;
+        let tx = begin(&mut client).await?;
         let row = tx
             .query_opt(
                 &format!("UPDATE alerts SET status = $2, resolution = $3, updated_at = $4 WHERE id = $1 RETURNING {ALERT_COLS}"),
@@ -313,7 +313,7 @@ impl crate::ScanStore for PgStore {
             .ok_or_else(|| StoreError::NotFound(format!("alert {id}")))?;
         let alert = alert_row(&row)?;
         append_log(&tx, log).await?;
-        tx.commit().await.map_err(db_err)?;
+        commit(tx).await?;
         Ok(alert)
     }
 

@@ -28,7 +28,7 @@ fn user_row(r: &Row) -> Result<User> {
 impl crate::UserStore for PgStore {
     async fn create_user(&self, key: &NewApiKey, user: &NewUser, log: UserLogFn) -> Result<User> {
         let mut client = self.pool.get().await.map_err(pool_err)?;
-        let tx = client.transaction().await.map_err(db_err)?;
+        let tx = begin(&mut client).await?;
         let krow = tx
             .query_one(
                 &format!(
@@ -75,7 +75,7 @@ impl crate::UserStore for PgStore {
         for e in log(&k, &u) {
             append_log(&tx, &e).await?;
         }
-        tx.commit().await.map_err(db_err)?;
+        commit(tx).await?;
         Ok(u)
     }
 
@@ -108,7 +108,7 @@ impl crate::UserStore for PgStore {
 
     async fn create_session(&self, session: &Session, log: &LogEntry) -> Result<()> {
         let mut client = self.pool.get().await.map_err(pool_err)?;
-        let tx = client.transaction().await.map_err(db_err)?;
+        let tx = begin(&mut client).await?;
         tx.execute(
             "INSERT INTO sessions (token_sha256, user_id, csrf_secret, created_at, expires_at)
              VALUES ($1, $2, $3, $4, $5)",
@@ -123,7 +123,7 @@ impl crate::UserStore for PgStore {
         .await
         .map_err(db_err)?;
         append_log(&tx, log).await?;
-        tx.commit().await.map_err(db_err)
+        commit(tx).await
     }
 
     async fn find_session(&self, token_sha256: &str) -> Result<Option<(Session, User)>> {
@@ -150,7 +150,7 @@ impl crate::UserStore for PgStore {
 
     async fn delete_session(&self, token_sha256: &str, log: Option<&LogEntry>) -> Result<bool> {
         let mut client = self.pool.get().await.map_err(pool_err)?;
-        let tx = client.transaction().await.map_err(db_err)?;
+        let tx = begin(&mut client).await?;
         let n = tx
             .execute(
                 "DELETE FROM sessions WHERE token_sha256 = $1",
@@ -163,7 +163,7 @@ impl crate::UserStore for PgStore {
         {
             append_log(&tx, e).await?;
         }
-        tx.commit().await.map_err(db_err)?;
+        commit(tx).await?;
         Ok(n > 0)
     }
 

@@ -56,7 +56,7 @@ fn hash_exists(tx: &Connection, hash: &str) -> rusqlite::Result<bool> {
         .map(|o| o.is_some())
 }
 
-const JOB_COLS: &str = "id, owner_org_id, actor, state, behaviour, media_type, errors, event_count, created_at, finished_at";
+const JOB_COLS: &str = "id, owner_org_id, actor, state, behaviour, media_type, errors, event_count, created_at, finished_at, log_indexes";
 fn job_row(r: &Row<'_>) -> rusqlite::Result<CaptureJob> {
     let finished: Option<String> = r.get(9)?;
     Ok(CaptureJob {
@@ -70,6 +70,7 @@ fn job_row(r: &Row<'_>) -> rusqlite::Result<CaptureJob> {
         event_count: r.get(7)?,
         created_at: parse_ts(r.get(8)?)?,
         finished_at: finished.map(parse_ts).transpose()?,
+        log_indexes: r.get(10)?,
     })
 }
 
@@ -193,9 +194,10 @@ impl crate::EventStore for SqliteStore {
                     out.stored.push(i);
                 }
                 if let Some((id, errors)) = &job {
+                    let indexes = crate::receipts::ranges(&APPENDED.with(|a| a.borrow().clone()));
                     tx.execute(
-                        "UPDATE capture_jobs SET state = 'success', errors = ?2, event_count = ?3, body = NULL, finished_at = ?4 WHERE id = ?1",
-                        params![id, errors, out.stored.len() as i64, ts(&Utc::now())],
+                        "UPDATE capture_jobs SET state = 'success', errors = ?2, event_count = ?3, body = NULL, finished_at = ?4, log_indexes = ?5 WHERE id = ?1",
+                        params![id, errors, out.stored.len() as i64, ts(&Utc::now()), indexes],
                     )
                     .map_err(db_err)?;
                 }
@@ -253,13 +255,15 @@ impl crate::EventStore for SqliteStore {
         id: &str,
         state: &str,
         errors: &str,
+        log_indexes: &str,
         at: DateTime<Utc>,
     ) -> Result<()> {
         let (id, state, errors) = (id.to_string(), state.to_string(), errors.to_string());
+        let log_indexes = log_indexes.to_string();
         self.write(move |tx| {
             tx.execute(
-                "UPDATE capture_jobs SET state = ?2, errors = ?3, body = NULL, finished_at = ?4 WHERE id = ?1 AND state = 'running'",
-                params![id, state, errors, ts(&at)],
+                "UPDATE capture_jobs SET state = ?2, errors = ?3, body = NULL, finished_at = ?4, log_indexes = ?5 WHERE id = ?1 AND state = 'running'",
+                params![id, state, errors, ts(&at), log_indexes],
             )
             .map_err(db_err)?;
             Ok(())

@@ -26,6 +26,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (6, include_str!("../../migrations/sqlite/0006_ledger.sql")),
     (7, include_str!("../../migrations/sqlite/0007_scans.sql")),
     (8, include_str!("../../migrations/sqlite/0008_web.sql")),
+    (9, include_str!("../../migrations/sqlite/0009_receipts_scan_days.sql")),
 ];
 const MAX_IDLE_READERS: usize = 8;
 /// Connections kept per thread for `read_hot` (one per open store, the oldest goes).
@@ -36,6 +37,9 @@ static NEXT_STORE_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU6
 thread_local! {
     /// Read connections owned by this thread, by store id (see `read_hot`).
     static HOT: std::cell::RefCell<Vec<(u64, Connection)>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// Leaf indexes appended by the write transaction running on this thread
+    /// (see `write` and `crate::receipts`).
+    static APPENDED: std::cell::RefCell<Vec<u64>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 pub struct SqliteStore {
@@ -129,11 +133,14 @@ fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
 fn append_log(conn: &Connection, entry: &LogEntry) -> rusqlite::Result<()> {
     let body = entry.to_bytes();
     let digest = domain::log_entry::sha256(&body);
-    conn.prepare_cached(
-        "INSERT INTO log_entries (seq, body, created_at, entry_sha256)
-         VALUES ((SELECT COALESCE(MAX(seq) + 1, 0) FROM log_entries), ?1, ?2, ?3)",
-    )?
-    .execute(params![body, ts(&entry.time), &digest[..]])?;
+    let seq: i64 = conn
+        .prepare_cached(
+            "INSERT INTO log_entries (seq, body, created_at, entry_sha256)
+             VALUES ((SELECT COALESCE(MAX(seq) + 1, 0) FROM log_entries), ?1, ?2, ?3)
+             RETURNING seq",
+        )?
+        .query_row(params![body, ts(&entry.time), &digest[..]], |r| r.get(0))?;
+    APPENDED.with(|a| a.borrow_mut().push(seq as u64));
     Ok(())
 }
 
@@ -309,12 +316,17 @@ impl SqliteStore {
             let tx = guard
                 .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
                 .map_err(db_err)?;
+            APPENDED.with(|a| a.borrow_mut().clear());
             let out = f(&tx)?;
             tx.commit().map_err(db_err)?;
-            Ok(out)
+            Ok((out, APPENDED.with(|a| std::mem::take(&mut *a.borrow_mut()))))
         })
         .await
         .map_err(join_err)?
+        .map(|(out, appended)| {
+            crate::receipts::committed(&appended);
+            out
+        })
     }
 
     /// Runs `f` on a pooled read connection.
