@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod charts;
 pub mod console;
 pub mod draws;
 pub mod epcis;

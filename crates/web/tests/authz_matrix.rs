@@ -961,10 +961,38 @@ fn matrix() -> Vec<Row> {
         console("GET", "/console/employer/ledger", EMPLOYER, |_, _, _| {
             req("/console/employer/ledger")
         }),
+        console(
+            "POST",
+            "/console/employer/items/{id}/accept",
+            EMPLOYER,
+            |w, _, _| {
+                form(
+                    format!("/console/employer/items/{}/accept", w.ledger_item),
+                    vec![],
+                )
+            },
+        ),
+        console(
+            "POST",
+            "/console/employer/items/{id}/issue",
+            EMPLOYER,
+            |w, _, _| {
+                form(
+                    format!("/console/employer/items/{}/issue", w.ledger_item),
+                    vec![("worker", "W-1".into())],
+                )
+            },
+        ),
         // ---- regulator, inspector and case-handler consoles
         console("GET", "/console/regulator", &[Regulator], |_, _, _| {
             req("/console/regulator")
         }),
+        console(
+            "GET",
+            "/console/regulator/analytics",
+            &[Regulator],
+            |_, _, _| req("/console/regulator/analytics"),
+        ),
         console("GET", "/console/inspector", &[Inspector], |_, _, _| {
             req("/console/inspector")
         }),

@@ -1,16 +1,19 @@
 //! Employer console: receiving by scanning (typed codes, a USB/Bluetooth scanner
 //! typing into the form, or the phone camera via `/assets/console.js` where the
 //! browser has the BarcodeDetector API), the ledger, due items and workers. Every
-//! action goes through `app::ledger`.
+//! action goes through `app::ledger`. The ledger page accepts received items and
+//! issues items in stock to workers; a refusal (a recall since receipt, an
+//! overdue inspection…) is shown with its reason.
 
 use app::ledger::{ItemQuery, ItemView, ReceiptInput, WorkerInput};
 use app::users::ConsoleRole;
 use askama::Template;
 use axum::Form;
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::{get, post};
+use domain::ledger::{Hold, ItemState};
 
 use super::manufacturer::try_page;
 use super::{Console, Frame, app_error};
@@ -24,6 +27,8 @@ pub fn router() -> Router<ApiContext> {
         .route("/console/employer/receive", post(receive))
         .route("/console/employer/workers", post(create_worker))
         .route("/console/employer/ledger", get(ledger_page))
+        .route("/console/employer/items/{id}/accept", post(accept))
+        .route("/console/employer/items/{id}/issue", post(issue))
 }
 
 type F = Form<Vec<(String, String)>>;
@@ -117,28 +122,52 @@ fn codes(text: &str) -> Vec<String> {
 }
 
 pub(crate) struct ItemRow {
+    pub id: i64,
     pub item: String,
     pub model: String,
     pub state: String,
     pub hold: String,
     pub worker: String,
     pub due: String,
+    /// Waiting for the acceptance inspection.
+    pub can_accept: bool,
+    /// In stock: may be issued (the service checks again).
+    pub can_issue: bool,
+}
+
+/// Why an item is held, in the page's language.
+fn hold_label(l: Lang, h: Hold) -> &'static str {
+    match h {
+        Hold::Counterfeit => l.t("counterfeit", "仿冒"),
+        Hold::Recalled => l.t("recalled", "已召回"),
+        Hold::Expired => l.t("expired", "已过期"),
+        Hold::Scrapped => l.t("scrapped before", "曾被报废"),
+        Hold::NotReleased => l.t("never released by the manufacturer", "制造商未放行"),
+        Hold::Suspicious => l.t("suspicious", "可疑"),
+        Hold::Rejected => l.t("failed acceptance", "验收不合格"),
+    }
 }
 
 fn rows(l: Lang, items: &[ItemView]) -> Vec<ItemRow> {
     items
         .iter()
         .map(|i| ItemRow {
+            id: i.id,
             item: i.item.clone(),
             model: i.model.clone().unwrap_or_default(),
             state: l.t(i.state_label, i.state_label_zh).to_string(),
-            hold: i.hold.map(|h| h.as_str().to_string()).unwrap_or_default(),
+            hold: i
+                .hold
+                .map(|h| hold_label(l, h).to_string())
+                .unwrap_or_default(),
             worker: i
                 .worker
                 .as_ref()
                 .map(|w| format!("{} {}", w.code, w.name))
                 .unwrap_or_default(),
             due: i.replace_by.map(|d| d.to_string()).unwrap_or_default(),
+            can_accept: i.state == ItemState::Received,
+            can_issue: i.state == ItemState::InStock,
         })
         .collect()
 }
@@ -154,6 +183,8 @@ struct ReceivedPage {
     received: Vec<ItemRow>,
     quarantined: Vec<ItemRow>,
     alerts: usize,
+    /// Active workers, for the issue forms.
+    workers: Vec<store::ledger::Worker>,
 }
 
 async fn receive(State(ctx): State<ApiContext>, c: Console, form: F) -> Response {
@@ -167,11 +198,13 @@ async fn receive(State(ctx): State<ApiContext>, c: Console, form: F) -> Response
         items: codes(f.get("codes")),
     };
     let out = try_page!(c, ctx.app.ledger_receive(&c.s.actor, &input).await, back);
+    let workers = try_page!(c, active_workers(&ctx, &c).await, back);
     console_page!(ReceivedPage {
         c.frame(back, "employer"),
         received: rows(c.l, &out.received),
         quarantined: rows(c.l, &out.quarantined),
         alerts: out.alerts,
+        workers: workers,
     })
 }
 
@@ -200,6 +233,7 @@ struct LedgerPage {
     switch_zh: String,
     f: Frame,
     items: Vec<ItemRow>,
+    workers: Vec<store::ledger::Worker>,
 }
 
 async fn ledger_page(State(ctx): State<ApiContext>, c: Console) -> Response {
@@ -213,10 +247,79 @@ async fn ledger_page(State(ctx): State<ApiContext>, c: Console) -> Response {
             .await,
         "/console/employer"
     );
+    let workers = try_page!(c, active_workers(&ctx, &c).await, "/console/employer");
     console_page!(LedgerPage {
         c.frame("/console/employer/ledger", "employer"),
         items: rows(c.l, &items),
+        workers: workers,
     })
+}
+
+async fn active_workers(
+    ctx: &ApiContext,
+    c: &Console,
+) -> Result<Vec<store::ledger::Worker>, app::AppError> {
+    Ok(ctx
+        .app
+        .list_workers(&c.s.actor)
+        .await?
+        .into_iter()
+        .filter(|w| w.active)
+        .collect())
+}
+
+fn item_id(raw: &str) -> Result<i64, Response> {
+    crate::api::parse_id("id", raw).map_err(axum::response::IntoResponse::into_response)
+}
+
+/// `POST /console/employer/items/{id}/accept`: the acceptance inspection passed.
+async fn accept(
+    State(ctx): State<ApiContext>,
+    c: Console,
+    Path(id): Path<String>,
+    form: F,
+) -> Response {
+    let f = match c.post_for(form, ConsoleRole::Employer) {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let back = "/console/employer/ledger";
+    let id = match item_id(&id) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let note = f.opt("note");
+    match ctx.app.ledger_accept(&c.s.actor, id, note.as_deref()).await {
+        Ok(_) => c.back(back),
+        Err(e) => app_error(&c, e, back),
+    }
+}
+
+/// `POST /console/employer/items/{id}/issue`: hands an item in stock to a
+/// worker. Refused with the reason when the item may not be issued.
+async fn issue(
+    State(ctx): State<ApiContext>,
+    c: Console,
+    Path(id): Path<String>,
+    form: F,
+) -> Response {
+    let f = match c.post_for(form, ConsoleRole::Employer) {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let back = "/console/employer/ledger";
+    let id = match item_id(&id) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    match ctx
+        .app
+        .ledger_issue(&c.s.actor, id, f.get("worker").trim())
+        .await
+    {
+        Ok(_) => c.back(back),
+        Err(e) => app_error(&c, e, back),
+    }
 }
 
 #[cfg(test)]

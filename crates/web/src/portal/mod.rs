@@ -7,8 +7,6 @@
 //! published summary. Names are escaped by askama (and by [`charts::esc`] inside
 //! SVG). Every page is bilingual and needs no JavaScript.
 
-pub mod charts;
-
 use std::collections::{BTreeMap, BTreeSet};
 
 use askama::Template;
@@ -17,14 +15,14 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::get;
-use chrono::{Datelike, Duration, NaiveDate};
+use chrono::{Duration, NaiveDate};
 use domain::cert::{IssuerStatus, certificate_status};
 use serde::Deserialize;
 
+use crate::charts::{self, Chart, Point};
 use crate::i18n::{Lang, negotiate};
 use crate::pages::{Chrome, cert_kind_label, cert_status_label, encode, render};
 use crate::{ApiContext, ApiError};
-use charts::Point;
 
 pub fn router() -> Router<ApiContext> {
     Router::new()
@@ -683,15 +681,6 @@ async fn cases(
 
 // ---------- statistics ----------
 
-/// A chart and the table of its numbers.
-struct Chart {
-    svg: String,
-    caption: String,
-    label_head: &'static str,
-    value_head: &'static str,
-    points: Vec<Point>,
-}
-
 #[derive(Template)]
 #[template(path = "portal/statistics.html")]
 struct StatisticsPage {
@@ -705,46 +694,6 @@ struct StatisticsPage {
     today: String,
 }
 
-/// Days `from..=to` with their counts (zero where absent).
-fn daily(from: NaiveDate, to: NaiveDate, counts: &[(NaiveDate, u64)]) -> Vec<Point> {
-    let map: BTreeMap<NaiveDate, u64> = counts.iter().copied().collect();
-    from.iter_days()
-        .take_while(|d| *d <= to)
-        .map(|d| {
-            Point::new(
-                d.format("%m-%d").to_string(),
-                map.get(&d).copied().unwrap_or(0),
-            )
-        })
-        .collect()
-}
-
-/// The last `n` months up to `today`'s, with the recalls dated in each.
-fn monthly(today: NaiveDate, n: usize, dates: &[NaiveDate]) -> Vec<Point> {
-    let mut months = Vec::with_capacity(n);
-    let (mut y, mut m) = (today.year(), today.month());
-    for _ in 0..n {
-        months.push((y, m));
-        if m == 1 {
-            y -= 1;
-            m = 12;
-        } else {
-            m -= 1;
-        }
-    }
-    months.reverse();
-    months
-        .into_iter()
-        .map(|(y, m)| {
-            let v = dates
-                .iter()
-                .filter(|d| d.year() == y && d.month() == m)
-                .count() as u64;
-            Point::new(format!("{y}-{m:02}"), v)
-        })
-        .collect()
-}
-
 async fn statistics(
     State(ctx): State<ApiContext>,
     headers: HeaderMap,
@@ -756,7 +705,7 @@ async fn statistics(
     let today = ctx.app.clock.today();
     let from = today - Duration::days(DAYS - 1);
     let per_day = s.lookups_per_day(from).await.map_err(store_err)?;
-    let days = daily(from, today, &per_day);
+    let days = charts::daily(from, today, &per_day);
     let lookups_total: u64 = days.iter().map(|p| p.value).sum();
 
     let levels_raw = s.alerts_by_level().await.map_err(store_err)?;
@@ -783,7 +732,7 @@ async fn statistics(
         .iter()
         .filter_map(|r| r.batch.recalled_on)
         .collect();
-    let months = monthly(today, MONTHS, &recall_dates);
+    let months = charts::monthly(today, MONTHS, &recall_dates);
 
     let m = ctx.app.mailbox_stats().await?;
     let mailbox = vec![
@@ -799,75 +748,53 @@ async fn statistics(
         "Verifications of issued codes per day (last 30 days, UTC)",
         "每日已发放编码的查验次数（最近 30 天，UTC）",
     );
+    let recalls_title = l.t("Batch recalls per month", "每月批次召回数");
+    let alerts_title = l.t(
+        "Clone alerts by level (all time)",
+        "克隆预警（按级别，累计）",
+    );
+    let mailbox_title = l.t("Fraud reports", "举报");
     let charts = vec![
-        Chart {
-            svg: charts::columns(
-                "lookups",
-                lookups_title,
-                &format!(
-                    "{} {lookups_total}",
-                    l.t("Total in the period:", "期间合计：")
-                ),
-                &days,
+        Chart::columns(
+            "lookups",
+            lookups_title,
+            &format!(
+                "{} {lookups_total}",
+                l.t("Total in the period:", "期间合计：")
             ),
-            caption: lookups_title.to_string(),
-            label_head: l.t("Day", "日期"),
-            value_head: l.t("Verifications", "查验次数"),
-            points: days,
-        },
-        Chart {
-            svg: charts::bars(
-                "alerts",
-                l.t(
-                    "Clone alerts by level (all time)",
-                    "克隆预警（按级别，累计）",
-                ),
-                l.t(
-                    "Alerts opened by the golden-eyes rules, per level.",
-                    "由“火眼金睛”规则产生的预警，按级别统计。",
-                ),
-                &levels,
+            (l.t("Day", "日期"), l.t("Verifications", "查验次数")),
+            days,
+        ),
+        Chart::bars(
+            "alerts",
+            alerts_title,
+            l.t(
+                "Alerts opened by the golden-eyes rules, per level.",
+                "由“火眼金睛”规则产生的预警，按级别统计。",
             ),
-            caption: l
-                .t(
-                    "Clone alerts by level (all time)",
-                    "克隆预警（按级别，累计）",
-                )
-                .to_string(),
-            label_head: l.t("Level", "级别"),
-            value_head: l.t("Alerts", "预警数"),
-            points: levels,
-        },
-        Chart {
-            svg: charts::bars(
-                "recalls",
-                l.t("Batch recalls per month", "每月批次召回数"),
-                l.t(
-                    "Recalled batches by recall date, last 12 months.",
-                    "按召回日期统计的召回批次，最近 12 个月。",
-                ),
-                &months,
+            (l.t("Level", "级别"), l.t("Alerts", "预警数")),
+            levels,
+        ),
+        Chart::bars(
+            "recalls",
+            recalls_title,
+            l.t(
+                "Recalled batches by recall date, last 12 months.",
+                "按召回日期统计的召回批次，最近 12 个月。",
             ),
-            caption: l.t("Batch recalls per month", "每月批次召回数").to_string(),
-            label_head: l.t("Month", "月份"),
-            value_head: l.t("Recalls", "召回数"),
-            points: months,
-        },
-        Chart {
-            svg: charts::bars(
-                "mailbox",
-                l.t("Fraud reports", "举报"),
-                l.t(
-                    "Reports to the anonymous mailbox and their outcomes.",
-                    "匿名举报信箱收到的举报及处理结果。",
-                ),
-                &mailbox,
+            (l.t("Month", "月份"), l.t("Recalls", "召回数")),
+            months,
+        ),
+        Chart::bars(
+            "mailbox",
+            mailbox_title,
+            l.t(
+                "Reports to the anonymous mailbox and their outcomes.",
+                "匿名举报信箱收到的举报及处理结果。",
             ),
-            caption: l.t("Fraud reports", "举报").to_string(),
-            label_head: l.t("Stage", "阶段"),
-            value_head: l.t("Reports", "举报数"),
-            points: mailbox,
-        },
+            (l.t("Stage", "阶段"), l.t("Reports", "举报数")),
+            mailbox,
+        ),
     ];
     Ok(render(
         StatusCode::OK,
@@ -938,55 +865,4 @@ async fn log_page(
             origin: ctx.app.log.origin().to_string(),
         },
     ))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn d(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
-    }
-
-    #[test]
-    fn daily_fills_missing_days_with_zero() {
-        let pts = daily(
-            d("2026-02-27"),
-            d("2026-03-02"),
-            &[(d("2026-02-28"), 4), (d("2026-03-02"), 1)],
-        );
-        let got: Vec<(String, u64)> = pts.into_iter().map(|p| (p.label, p.value)).collect();
-        assert_eq!(
-            got,
-            vec![
-                ("02-27".into(), 0),
-                ("02-28".into(), 4),
-                ("03-01".into(), 0),
-                ("03-02".into(), 1)
-            ]
-        );
-    }
-
-    #[test]
-    fn monthly_counts_the_last_months_across_a_year_boundary() {
-        let pts = monthly(
-            d("2026-02-10"),
-            3,
-            &[
-                d("2025-12-31"),
-                d("2026-02-01"),
-                d("2026-02-09"),
-                d("2025-11-30"),
-            ],
-        );
-        let got: Vec<(String, u64)> = pts.into_iter().map(|p| (p.label, p.value)).collect();
-        assert_eq!(
-            got,
-            vec![
-                ("2025-12".into(), 1),
-                ("2026-01".into(), 0),
-                ("2026-02".into(), 2)
-            ]
-        );
-    }
 }
