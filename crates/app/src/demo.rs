@@ -24,6 +24,8 @@ pub struct DemoInfo {
     pub admin_key: String,
     pub manufacturer_key: String,
     pub employer_key: String,
+    /// The regulator's API key (registers, draws, mailbox handlers).
+    pub regulator_key: String,
     /// Console users (role, username, password).
     pub console_users: Vec<crate::users::DemoUser>,
 }
@@ -477,6 +479,7 @@ impl App {
             admin_key: admin.secret,
             manufacturer_key: helmets.key,
             employer_key: employer.key,
+            regulator_key: regulator.key,
         })
     }
 }

@@ -469,6 +469,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn demo_inspector_key_is_the_pem_openssl_writes() {
+        // `openssl genpkey -algorithm ed25519` (OpenSSL 3.0) output for this seed.
+        let seed: [u8; 32] =
+            hex::decode("119356b6c0cee9ad6e2261bf0937713f4ba7470daf3d182e99ebb245bd3ef11c")
+                .unwrap()
+                .try_into()
+                .unwrap();
+        assert_eq!(
+            ed25519_pkcs8_pem(&seed),
+            "-----BEGIN PRIVATE KEY-----\n\
+             MC4CAQAwBQYDK2VwBCIEIBGTVrbAzumtbiJhvwk3cT9Lp0cNrz0YLpnrskW9PvEc\n\
+             -----END PRIVATE KEY-----\n"
+        );
+    }
+
+    #[test]
     fn dummy_hash_parses_so_unknown_users_cost_the_same() {
         assert!(PasswordHash::new(DUMMY_PHC).is_ok());
     }
@@ -509,6 +525,26 @@ pub struct DemoUser {
     pub role: &'static str,
     pub username: String,
     pub password: String,
+    /// The demo inspector's Ed25519 key (PKCS#8 PEM, as `openssl genpkey -algorithm
+    /// ed25519` writes it) or the demo case handler's age identity file, for trying
+    /// the consoles' in-browser signing and decryption. `serve --demo` writes it to
+    /// the data directory; nothing else of the platform ever holds such a key.
+    pub key_file: Option<String>,
+}
+
+/// An Ed25519 private key (its 32-byte seed) as PKCS#8 PEM (RFC 8410).
+pub fn ed25519_pkcs8_pem(seed: &[u8; 32]) -> String {
+    use base64::Engine;
+    // SEQUENCE { INTEGER 0, SEQUENCE { OID 1.3.101.112 }, OCTET STRING { OCTET STRING seed } }
+    let mut der = vec![
+        0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04,
+        0x20,
+    ];
+    der.extend_from_slice(seed);
+    format!(
+        "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
+        base64::engine::general_purpose::STANDARD.encode(der)
+    )
 }
 
 impl App {
@@ -559,11 +595,13 @@ impl App {
                 roles: vec![Role::Regulator],
                 admin: false,
             };
+            let mut key_file = None;
             match role {
                 "inspector" => {
                     let mut seed = [0u8; 32];
                     rand::rng().fill_bytes(&mut seed);
                     let pk = ed25519_dalek::SigningKey::from_bytes(&seed).verifying_key();
+                    key_file = Some(ed25519_pkcs8_pem(&seed));
                     self.put_inspector(
                         regulator,
                         &crate::draws::InspectorInput {
@@ -579,9 +617,15 @@ impl App {
                     .await?;
                 }
                 "case-handler" => {
+                    use age::secrecy::ExposeSecret;
                     let id = age::x25519::Identity::generate();
-                    self.mailbox_register_handler(&actor, &id.to_public().to_string(), None)
+                    let recipient = id.to_public().to_string();
+                    self.mailbox_register_handler(&actor, &recipient, None)
                         .await?;
+                    key_file = Some(format!(
+                        "# ppetrace mailbox handler identity (demo)\n# public key: {recipient}\n{}\n",
+                        id.to_string().expose_secret()
+                    ));
                 }
                 _ => {}
             }
@@ -589,6 +633,7 @@ impl App {
                 role,
                 username: user.username,
                 password,
+                key_file,
             });
         }
         Ok(out)

@@ -765,6 +765,18 @@ fn matrix() -> Vec<Row> {
         row("GET", "/assets/console.js", EVERYONE, |_, _, _| {
             req("/assets/console.js")
         }),
+        // The case page's and the signing page's scripts (keys stay in the browser).
+        row("GET", "/assets/age.js", EVERYONE, |_, _, _| req("/assets/age.js")),
+        row(
+            "GET",
+            "/assets/age.js.LICENSE.txt",
+            EVERYONE,
+            |_, _, _| req("/assets/age.js.LICENSE.txt"),
+        ),
+        row("GET", "/assets/case.js", EVERYONE, |_, _, _| req("/assets/case.js")),
+        row("GET", "/assets/inspector.js", EVERYONE, |_, _, _| {
+            req("/assets/inspector.js")
+        }),
         // ---- the consoles: login is open to everyone, every page needs a session
         console("GET", "/console/login", EVERYONE, |_, _, _| {
             req("/console/login")

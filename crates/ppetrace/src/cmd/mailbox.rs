@@ -85,7 +85,7 @@ fn keygen(out: Option<PathBuf>) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn write_private(path: &PathBuf, bytes: &[u8]) -> std::io::Result<()> {
+pub(crate) fn write_private(path: &PathBuf, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create_new(true);

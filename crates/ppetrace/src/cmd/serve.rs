@@ -75,8 +75,19 @@ pub async fn run(mut cfg: Config, args: ServeArgs) -> anyhow::Result<()> {
         println!("admin-key: {}", info.admin_key);
         println!("manufacturer-key: {}", info.manufacturer_key);
         println!("employer-key: {}", info.employer_key);
+        println!("regulator-key: {}", info.regulator_key);
         for u in &info.console_users {
             println!("{}-login: {} {}", u.role, u.username, u.password);
+        }
+        // The demo inspector's signing key and the demo handler's age identity, for
+        // the consoles' in-browser signing and decryption (docs/web.md).
+        for u in &info.console_users {
+            if let Some(text) = &u.key_file {
+                let path = cfg.data_dir.join(format!("demo-{}.key", u.role));
+                super::mailbox::write_private(&path, text.as_bytes())
+                    .with_context(|| format!("writing {}", path.display()))?;
+                println!("{}-key-file: {}", u.role, path.display());
+            }
         }
     }
     println!("listening: http://{local}");

@@ -1,8 +1,13 @@
 //! Inspector console: the inspector's own assignments in run draws, their filed
 //! records, and filing a record. Records are signed by the inspector's own Ed25519
 //! key (which the server never holds): the page prepares the record's canonical
-//! JSON, the inspector signs those exact bytes on their device and pastes the
-//! signature; `app::draws::records::file_record` verifies and stores it.
+//! JSON and the inspector signs those exact bytes. As progressive enhancement,
+//! `/assets/inspector.js` signs them in the browser (WebCrypto Ed25519) with a key
+//! file the inspector picks — PKCS#8 PEM as `openssl genpkey -algorithm ed25519`
+//! writes it, or the 32-byte seed in hex — checks it is the registered key, and
+//! fills the signature field; the key is in no form and never sent. Without
+//! JavaScript the inspector signs elsewhere and pastes the signature.
+//! `app::draws::records::file_record` verifies and stores the record.
 
 use app::draws::DrawRole;
 use app::draws::records::SignedRecord;
@@ -29,6 +34,15 @@ pub fn router() -> Router<ApiContext> {
         .route("/console/inspector/file", post(file))
 }
 
+/// The signing page's script (public, cacheable; merged outside `no-store`).
+pub fn assets() -> Router<ApiContext> {
+    Router::new().route("/assets/inspector.js", get(inspector_js))
+}
+
+async fn inspector_js() -> Response {
+    super::handler::script(include_str!("../../assets/inspector.js"))
+}
+
 type F = Form<Vec<(String, String)>>;
 
 struct AssignmentRow {
@@ -36,6 +50,8 @@ struct AssignmentRow {
     target: String,
     risk_class: String,
     partners: String,
+    /// The draw's item list: what the checklist answers (code, text).
+    items: Vec<(String, String)>,
 }
 
 #[derive(Template)]
@@ -73,6 +89,7 @@ async fn overview(State(ctx): State<ApiContext>, c: Console) -> Response {
         if d.status != "drawn" {
             continue;
         }
+        let items = item_list(&ctx, &d.item_list).await;
         for x in try_page!(c, ctx.app.visible_assignments(a, d.id).await, back) {
             let partners = x
                 .inspectors
@@ -86,6 +103,7 @@ async fn overview(State(ctx): State<ApiContext>, c: Console) -> Response {
                 target: x.target_id.clone(),
                 risk_class: format!("{:?}", x.risk_class),
                 partners,
+                items: items.clone(),
             });
         }
     }
@@ -100,6 +118,44 @@ async fn overview(State(ctx): State<ApiContext>, c: Console) -> Response {
         assignments: assignments,
         records: records,
     })
+}
+
+/// The items of a (public) item list; empty when it cannot be read.
+async fn item_list(ctx: &ApiContext, code: &str) -> Vec<(String, String)> {
+    let Ok(Some(l)) = ctx.app.store.get_item_list(code).await else {
+        return Vec::new();
+    };
+    serde_json::from_str::<Vec<app::draws::ItemInput>>(&l.items)
+        .map(|v| v.into_iter().map(|i| (i.code, i.text)).collect())
+        .unwrap_or_default()
+}
+
+/// Checklist lines `ITEM RESULT [note]` (RESULT: pass, fail or n/a) → answers.
+fn checklist(text: &str) -> app::Result<Vec<serde_json::Value>> {
+    let mut out = Vec::new();
+    for (n, line) in text.lines().map(str::trim).enumerate() {
+        if line.is_empty() {
+            continue;
+        }
+        // ITEM, then RESULT, then the rest of the line as the note.
+        let item = line.split_whitespace().next().unwrap_or_default();
+        let rest = line[item.len()..].trim_start();
+        let word = rest.split_whitespace().next().unwrap_or_default();
+        let note = rest[word.len()..].trim();
+        let result = word.to_lowercase();
+        if !matches!(result.as_str(), "pass" | "fail" | "n/a") {
+            return Err(app::AppError::invalid(
+                "checklist",
+                format!("line {}: write ITEM pass|fail|n/a [note]", n + 1),
+            ));
+        }
+        let mut answer = json!({"item": item, "result": result});
+        if let (false, Some(obj)) = (note.is_empty(), answer.as_object_mut()) {
+            obj.insert("note".into(), json!(note));
+        }
+        out.push(answer);
+    }
+    Ok(out)
 }
 
 /// `datetime-local` (UTC) → RFC 3339.
@@ -125,6 +181,9 @@ struct SignPage {
     f: Frame,
     canonical: String,
     sha256: String,
+    /// The inspector's registered Ed25519 public key (hex): the script refuses a
+    /// key file that is not this key's.
+    public_key: String,
 }
 
 async fn prepare(State(ctx): State<ApiContext>, c: Console, form: F) -> Response {
@@ -152,6 +211,7 @@ async fn prepare(State(ctx): State<ApiContext>, c: Console, form: F) -> Response
     };
     let started = try_page!(c, utc("started_at", f.get("started_at")), back);
     let ended = try_page!(c, utc("ended_at", f.get("ended_at")), back);
+    let checklist = try_page!(c, checklist(f.get("checklist")), back);
     let findings: Vec<String> = f
         .get("findings")
         .lines()
@@ -166,6 +226,7 @@ async fn prepare(State(ctx): State<ApiContext>, c: Console, form: F) -> Response
         "inspector": me.code,
         "started_at": started,
         "ended_at": ended,
+        "checklist": checklist,
         "findings": findings,
     });
     if let (Some(gln), Some(obj)) = (f.opt("site_gln"), record.as_object_mut()) {
@@ -180,6 +241,7 @@ async fn prepare(State(ctx): State<ApiContext>, c: Console, form: F) -> Response
         c.frame(back, "inspector"),
         canonical: canonical,
         sha256: sha256,
+        public_key: me.public_key,
     })
 }
 

@@ -57,6 +57,8 @@ pub fn router() -> Router<ApiContext> {
             HeaderValue::from_static("no-store"),
         ))
         .route("/assets/console.js", get(console_js))
+        .merge(handler::assets())
+        .merge(inspector::assets())
 }
 
 /// Cookie name: `__Host-` prefixed when the site is served over https.
