@@ -94,7 +94,61 @@ struct SeqState {
     witness_sizes: Vec<u64>,
 }
 
-/// The log service: owns the signing key and the sequencing state.
+/// A full hash tile: (level, index).
+type TileKey = (u8, u64);
+
+/// The signed tree a cached tile was read under: (size, root).
+type TreeTag = (u64, [u8; 32]);
+
+/// Full hash tiles, kept in memory once read. A full tile never changes in an
+/// honest log, but the cache must not hide the database from an auditor (a
+/// tree rewritten behind the platform's back has to show in the tiles it
+/// serves, `ppetrace/tests/log_audit.rs`), so each tile is tagged with the
+/// latest signed checkpoint it was read under and served only while that is
+/// still the latest one: one checkpoint read per request instead of the
+/// checkpoint plus 256 stored hashes. Entry bundles are not cached (an entry
+/// rewritten in place must show too). Bounded by bytes; when full, the least
+/// recently used half of the entries goes.
+struct TileCache {
+    map: HashMap<TileKey, (Arc<Vec<u8>>, TreeTag, u64)>,
+    bytes: usize,
+    tick: u64,
+}
+
+/// Memory budget of the tile cache (about 8,000 level-0 tiles).
+const TILE_CACHE_BYTES: usize = 64 << 20;
+
+impl TileCache {
+    fn get(&mut self, key: TileKey, tree: TreeTag) -> Option<Arc<Vec<u8>>> {
+        self.tick += 1;
+        let tick = self.tick;
+        match self.map.get_mut(&key) {
+            Some((data, tag, used)) if *tag == tree => {
+                *used = tick;
+                Some(data.clone())
+            }
+            _ => None,
+        }
+    }
+
+    fn put(&mut self, key: TileKey, tree: TreeTag, data: Arc<Vec<u8>>) {
+        self.tick += 1;
+        self.bytes += data.len();
+        if let Some((old, _, _)) = self.map.insert(key, (data, tree, self.tick)) {
+            self.bytes -= old.len();
+        }
+        if self.bytes > TILE_CACHE_BYTES {
+            let mut ticks: Vec<u64> = self.map.values().map(|(_, _, t)| *t).collect();
+            ticks.sort_unstable();
+            let cut = ticks.get(ticks.len() / 2).copied().unwrap_or(u64::MAX);
+            self.map.retain(|_, (_, _, t)| *t > cut);
+            self.bytes = self.map.values().map(|(d, _, _)| d.len()).sum();
+        }
+    }
+}
+
+/// The log service: owns the signing key, the sequencing state and the cache
+/// of full tiles.
 pub struct Sequencer {
     origin: String,
     signer: std::result::Result<Signer, String>,
@@ -102,6 +156,7 @@ pub struct Sequencer {
     settings: LogSettings,
     state: tokio::sync::Mutex<SeqState>,
     http: reqwest::Client,
+    tiles: std::sync::Mutex<TileCache>,
 }
 
 impl std::fmt::Debug for Sequencer {
@@ -248,6 +303,21 @@ impl Sequencer {
                 .timeout(Duration::from_secs(10))
                 .build()
                 .unwrap_or_default(),
+            tiles: std::sync::Mutex::new(TileCache {
+                map: HashMap::new(),
+                bytes: 0,
+                tick: 0,
+            }),
+        }
+    }
+
+    fn cached_tile(&self, key: TileKey, tree: TreeTag) -> Option<Arc<Vec<u8>>> {
+        self.tiles.lock().ok()?.get(key, tree)
+    }
+
+    fn cache_tile(&self, key: TileKey, tree: TreeTag, data: &[u8]) {
+        if let Ok(mut c) = self.tiles.lock() {
+            c.put(key, tree, Arc::new(data.to_vec()));
         }
     }
 
@@ -289,9 +359,9 @@ impl Sequencer {
         now: DateTime<Utc>,
     ) -> Result<Option<StoredCheckpoint>> {
         let mut st = self.state.lock().await;
-        let latest = store.latest_checkpoint().await?;
+        let (latest, entries) = tokio::join!(store.latest_checkpoint(), store.log_size());
+        let (latest, entries) = (latest?, entries?);
         let tree = latest.as_ref().map_or(0, |c| c.size);
-        let entries = store.log_size().await?;
         if latest.is_some() && entries <= tree {
             return Ok(None);
         }
@@ -495,22 +565,32 @@ impl Sequencer {
         // A fresh log signs its (possibly empty) first checkpoint at once.
         let mut first = !matches!(app.store.latest_checkpoint().await, Ok(Some(_)));
         loop {
-            let due = match self.pending(app.store.as_ref()).await {
-                Ok(p) => {
+            let (due, backlog) = match self.pending(app.store.as_ref()).await {
+                Ok(p) => (
                     first
                         || p >= self.settings.batch
-                        || (p > 0 && last.elapsed() >= self.settings.interval)
-                }
+                        || (p > 0 && last.elapsed() >= self.settings.interval),
+                    p > self.settings.batch,
+                ),
                 Err(e) => {
                     tracing::warn!(error = %e, "log sequencer: reading the log size");
-                    false
+                    (false, false)
                 }
             };
             if due {
                 first = false;
                 last = Instant::now();
-                if let Err(e) = self.step(app.store.as_ref(), app.clock.now()).await {
-                    tracing::warn!(error = %e, "log sequencer step failed; retrying");
+                match self.step(app.store.as_ref(), app.clock.now()).await {
+                    // More than one batch was pending: work the backlog off
+                    // without pausing between batches.
+                    Ok(Some(_)) if backlog => {
+                        tokio::task::yield_now().await;
+                        continue;
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        tracing::warn!(error = %e, "log sequencer step failed; retrying");
+                    }
                 }
             }
             tokio::time::sleep(poll).await;
@@ -564,15 +644,30 @@ impl crate::App {
         Ok(self.store.latest_checkpoint().await?.map_or(0, |c| c.size))
     }
 
-    /// Contents of a hash tile, `None` if beyond the current tree.
-    pub async fn log_tile(&self, tile: tlog::Tile) -> Result<Option<Vec<u8>>> {
-        let size = self.tree_size().await?;
-        if !tile_within(tile.level(), tile.index(), tile.width(), size) {
+    /// Contents of a hash tile, `None` if beyond the current tree. Full tiles
+    /// are served from memory while the checkpoint they were read under is
+    /// still the latest (see `TileCache`).
+    pub async fn log_tile(&self, tile: tlog::Tile) -> Result<Option<Arc<Vec<u8>>>> {
+        let tree: TreeTag = self
+            .store
+            .latest_checkpoint()
+            .await?
+            .map_or((0, [0; 32]), |c| (c.size, c.root));
+        if !tile_within(tile.level(), tile.index(), tile.width(), tree.0) {
             return Ok(None);
         }
-        with_stored_hashes(self.store.as_ref(), |h| tlog::read_tile_data(tile, h))
-            .await
-            .map(Some)
+        let key = (tile.level(), tile.index());
+        if tile.is_full()
+            && let Some(data) = self.log.cached_tile(key, tree)
+        {
+            return Ok(Some(data));
+        }
+        let data =
+            with_stored_hashes(self.store.as_ref(), |h| tlog::read_tile_data(tile, h)).await?;
+        if tile.is_full() {
+            self.log.cache_tile(key, tree, &data);
+        }
+        Ok(Some(Arc::new(data)))
     }
 
     /// An entry bundle, `None` if beyond the current tree.
@@ -610,14 +705,19 @@ impl crate::App {
                 format!("index {index} is not in the tree of {size} leaves"),
             ));
         }
-        let (proof, root) = with_stored_hashes(self.store.as_ref(), |h| {
-            Ok((
-                tlog::inclusion_proof(size, index, h)?,
-                tlog::tree_hash(size, h)?,
-            ))
-        })
-        .await?;
-        let entry = self.store.log_entries(index, index + 1).await?;
+        // The proof's hashes and the entry are independent reads: one round
+        // trip's wait instead of two.
+        let (hashes, entry) = tokio::join!(
+            with_stored_hashes(self.store.as_ref(), |h| {
+                Ok((
+                    tlog::inclusion_proof(size, index, h)?,
+                    tlog::tree_hash(size, h)?,
+                ))
+            }),
+            self.store.log_entries(index, index + 1)
+        );
+        let (proof, root) = hashes?;
+        let entry = entry?;
         let leaf = entry
             .first()
             .map(|e| tlog::leaf_hash(e))
@@ -724,6 +824,34 @@ mod tests {
         assert!(tile_within(1, 0, 2, 512));
         assert!(!tile_within(7, u64::MAX / 256, 256, u64::MAX));
         assert!(!tile_within(63, 1, 1, u64::MAX));
+    }
+
+    #[test]
+    fn tile_cache_keeps_recent_tiles_within_its_budget() {
+        let mut c = TileCache {
+            map: HashMap::new(),
+            bytes: 0,
+            tick: 0,
+        };
+        let tree = (512, [7; 32]);
+        let tile = |i: u64| Arc::new(vec![i as u8; 8192]);
+        c.put((0, 0), tree, tile(0));
+        assert_eq!(c.get((0, 0), tree).as_deref(), Some(&vec![0u8; 8192]));
+        assert!(c.get((1, 0), tree).is_none(), "levels are distinct");
+        assert!(
+            c.get((0, 0), (513, [8; 32])).is_none(),
+            "a tile read under another checkpoint is not served"
+        );
+        let n = (TILE_CACHE_BYTES / 8192) as u64 + 10;
+        for i in 1..n {
+            c.put((0, i), tree, tile(i));
+            // Tile 0 stays in use, so it is never the least recently used.
+            assert!(c.get((0, 0), tree).is_some(), "after {i}");
+        }
+        assert!(c.bytes <= TILE_CACHE_BYTES, "{} bytes", c.bytes);
+        assert_eq!(c.bytes, c.map.len() * 8192);
+        assert!(c.get((0, n - 1), tree).is_some(), "the newest stays");
+        assert!(c.get((0, 1), tree).is_none(), "an old unused one went");
     }
 
     #[test]

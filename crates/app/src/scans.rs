@@ -295,12 +295,13 @@ impl App {
             .await?;
         let stats = self.store.batch_scan_stats(new.batch_id).await?;
         let buckets = self.store.code_buckets(new.product_id, &new.serial).await?;
-        Ok(self.evaluate_with(new, scrapped, &recent, stats, buckets))
+        // The unshipped-region rule is for informational scans only: no regions.
+        Ok(self.evaluate_with(new, scrapped, &recent, stats, buckets, Vec::new()))
     }
 
     /// Evaluates the clone rules for a new scan given the code's history already read:
     /// its `recent` scans (newest first), its batch's (items, buckets) and its own
-    /// distinct buckets.
+    /// distinct buckets, and the regions its batch was shipped to (empty: unknown).
     pub(crate) fn evaluate_with(
         &self,
         new: &NewScan,
@@ -308,6 +309,7 @@ impl App {
         recent: &[NewScan],
         (items, buckets): (u64, u64),
         code_buckets: u64,
+        shipped_regions: Vec<String>,
     ) -> Evaluation {
         let mean = if items == 0 {
             0.0
@@ -318,7 +320,7 @@ impl App {
         let item = ItemContext {
             scrapped_at: scrapped.then_some(DateTime::<Utc>::MIN_UTC),
             batch_mean_buckets: mean,
-            shipped_regions: Vec::new(),
+            shipped_regions,
         };
         let signals =
             domain::scan::evaluate(&history, &to_scan(new), &item, &self.config.scans.clone);

@@ -107,6 +107,7 @@ impl App {
             recent,
             code_buckets,
             batch_stats,
+            shipped_regions,
         } = self
             .store
             .verify_read(
@@ -171,7 +172,14 @@ impl App {
                 .code
                 .as_ref()
                 .is_some_and(|f| f.state == CodeState::Scrapped);
-            let eval = self.evaluate_with(&scan, scrapped, &recent, batch_stats, code_buckets);
+            let eval = self.evaluate_with(
+                &scan,
+                scrapped,
+                &recent,
+                batch_stats,
+                code_buckets,
+                shipped_regions,
+            );
             if input.is_some() {
                 for (signal, between_auth) in &eval.signals {
                     // A clone indicator turns an otherwise usable answer into

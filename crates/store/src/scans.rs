@@ -84,13 +84,42 @@ pub struct VerifyRead {
     pub code_buckets: u64,
     /// (items with at least one informational scan, their buckets) of the code's batch.
     pub batch_stats: (u64, u64),
+    /// Regions the code's batch was handled in by organizations (the sites of its
+    /// authoritative scans), once the batch has had at least one receipt; empty
+    /// before that (destinations unknown: the unshipped-region rule stays off).
+    pub shipped_regions: Vec<String>,
+}
+
+/// Regions of a batch as read from `batch_regions` rows `(region, received)`: all of
+/// them once one saw a receipt, none before.
+pub fn shipped_regions(rows: Vec<(String, bool)>) -> Vec<String> {
+    if rows.iter().any(|(_, received)| *received) {
+        rows.into_iter().map(|(r, _)| r).collect()
+    } else {
+        Vec::new()
+    }
+}
+
+/// The region an authoritative scan adds to its batch's regions (`None` for
+/// informational scans and unknown regions), and whether it is a receipt.
+pub fn batch_region(s: &NewScan) -> Option<(&str, bool)> {
+    if s.kind != SCAN_AUTHORITATIVE {
+        return None;
+    }
+    let region = s
+        .region
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty())?;
+    Some((region, s.step.as_deref() == Some("receiving")))
 }
 
 /// Scans (authoritative and informational), clone-detection state and alerts.
 #[async_trait]
 pub trait ScanStore: Send + Sync {
     /// Stores scans; for informational ones also their (day, place) bucket and the
-    /// batch's running norm, in one transaction.
+    /// batch's running norm, for authoritative ones their site's region among the
+    /// batch's regions (see [`batch_region`]), in one transaction.
     async fn record_scans(&self, scans: &[NewScan]) -> Result<()>;
     /// The latest `limit` scans of a code, newest first.
     async fn recent_scans(&self, product_id: i64, serial: &str, limit: u32)

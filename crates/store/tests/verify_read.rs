@@ -8,7 +8,7 @@
 mod common;
 use common::*;
 
-use store::scans::{NewScan, SCAN_INFORMATIONAL};
+use store::scans::{NewScan, SCAN_AUTHORITATIVE, SCAN_INFORMATIONAL};
 use store::*;
 use testkit::{both_backends, fresh_store, with_check};
 
@@ -151,8 +151,65 @@ async fn verify_read_sees_a_recall_at_once(b: Backend) {
     assert_eq!(r.code_buckets, 1);
 }
 
+/// An authoritative scan of `serial` at a site in `region` for `step`.
+fn handled(product: &Product, batch: &Batch, serial: &str, step: &str, region: &str) -> NewScan {
+    NewScan {
+        kind: SCAN_AUTHORITATIVE,
+        org_id: Some(1),
+        step: Some(step.into()),
+        region: Some(region.into()),
+        place_key: String::new(),
+        ..scan(product, batch, serial, 0, "")
+    }
+}
+
+async fn verify_read_gives_the_batch_regions_once_received(b: Backend) {
+    let (s, _g) = fresh_store(b).await;
+    let (_org, product, batch, _cert) = setup(s.as_ref()).await;
+    // Nothing handled yet: no regions (the rule is off).
+    let r = s.verify_read(&product.gtin, "A1", 50).await.unwrap();
+    assert!(r.shipped_regions.is_empty());
+    // Commissioned and shipped from Liaoning: still no receipt, still unknown.
+    s.record_scans(&[
+        handled(&product, &batch, "A1", "commissioning", "Liaoning"),
+        handled(&product, &batch, "A1", "shipping", "Liaoning"),
+    ])
+    .await
+    .unwrap();
+    let r = s.verify_read(&product.gtin, "B2", 50).await.unwrap();
+    assert!(r.shipped_regions.is_empty(), "{:?}", r.shipped_regions);
+    // Received in Hubei (twice, and an informational scan elsewhere changes nothing):
+    // every item of the batch now has both regions, each once.
+    let mut info = scan(&product, &batch, "B2", 3, "Urumqi");
+    info.region = Some("Xinjiang".into());
+    s.record_scans(&[
+        handled(&product, &batch, "A1", "receiving", "Hubei"),
+        handled(&product, &batch, "A1", "receiving", " Hubei "),
+        info,
+    ])
+    .await
+    .unwrap();
+    for serial in ["A1", "B2"] {
+        let mut got = s
+            .verify_read(&product.gtin, serial, 50)
+            .await
+            .unwrap()
+            .shipped_regions;
+        got.sort();
+        assert_eq!(
+            got,
+            vec!["Hubei".to_string(), "Liaoning".to_string()],
+            "{serial}"
+        );
+    }
+    // Unknown serials read the same statement and get nothing.
+    let r = s.verify_read(&product.gtin, "NOPE", 50).await.unwrap();
+    assert!(r.shipped_regions.is_empty());
+}
+
 both_backends!(
     verify_read_matches_the_single_reads,
     verify_read_of_unknown_codes_is_empty,
-    verify_read_sees_a_recall_at_once
+    verify_read_sees_a_recall_at_once,
+    verify_read_gives_the_batch_regions_once_received
 );

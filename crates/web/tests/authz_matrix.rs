@@ -766,14 +766,15 @@ fn matrix() -> Vec<Row> {
             req("/assets/console.js")
         }),
         // The case page's and the signing page's scripts (keys stay in the browser).
-        row("GET", "/assets/age.js", EVERYONE, |_, _, _| req("/assets/age.js")),
-        row(
-            "GET",
-            "/assets/age.js.LICENSE.txt",
-            EVERYONE,
-            |_, _, _| req("/assets/age.js.LICENSE.txt"),
-        ),
-        row("GET", "/assets/case.js", EVERYONE, |_, _, _| req("/assets/case.js")),
+        row("GET", "/assets/age.js", EVERYONE, |_, _, _| {
+            req("/assets/age.js")
+        }),
+        row("GET", "/assets/age.js.LICENSE.txt", EVERYONE, |_, _, _| {
+            req("/assets/age.js.LICENSE.txt")
+        }),
+        row("GET", "/assets/case.js", EVERYONE, |_, _, _| {
+            req("/assets/case.js")
+        }),
         row("GET", "/assets/inspector.js", EVERYONE, |_, _, _| {
             req("/assets/inspector.js")
         }),

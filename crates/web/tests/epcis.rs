@@ -193,10 +193,18 @@ async fn every_gs1_example_is_captured_and_queried_back(b: store::Backend) {
             .unwrap();
         assert_eq!(got.len(), want.len(), "{}", f.display());
         // The job's receipt: one log entry per stored event, contiguous.
-        let (first, last) = match job["logIndexes"].as_str().expect("logIndexes").split_once('-') {
+        let (first, last) = match job["logIndexes"]
+            .as_str()
+            .expect("logIndexes")
+            .split_once('-')
+        {
             Some((a, b)) => (a.parse::<usize>().unwrap(), b.parse::<usize>().unwrap()),
             None => {
-                let a = job["logIndexes"].as_str().unwrap().parse::<usize>().unwrap();
+                let a = job["logIndexes"]
+                    .as_str()
+                    .unwrap()
+                    .parse::<usize>()
+                    .unwrap();
                 (a, a)
             }
         };
@@ -330,7 +338,10 @@ async fn capture_rules(b: store::Backend) {
     assert_eq!(job["success"], false);
     assert_eq!(job["captureErrorBehaviour"], "rollback");
     assert_eq!(job["errors"][0]["eventIndex"], 1, "{job}");
-    assert!(job.get("logIndexes").is_none(), "nothing stored, nothing logged: {job}");
+    assert!(
+        job.get("logIndexes").is_none(),
+        "nothing stored, nothing logged: {job}"
+    );
     let (_, all, _) = query(&t, &key, "/events").await;
     assert_eq!(event_list(&all).len(), 2);
     // Proceed: the new event is stored, the duplicate reported.
@@ -349,7 +360,12 @@ async fn capture_rules(b: store::Backend) {
     let index = job["logIndexes"].as_str().expect("logIndexes").to_string();
     let r = t.get(&format!("/log/entry/{index}"), None).await;
     assert_eq!(r.status(), StatusCode::OK, "one index: {index}");
-    assert!(r.text().await.unwrap().starts_with("ppetrace/v1 epcis.event\n"));
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .starts_with("ppetrace/v1 epcis.event\n")
+    );
     let (_, all, _) = query(&t, &key, "/events").await;
     assert_eq!(event_list(&all).len(), 3);
 

@@ -455,7 +455,11 @@ async fn write_responses_carry_their_log_index(b: store::Backend) {
         .await;
     assert_eq!(r.status(), StatusCode::CREATED);
     assert_eq!(log_index(&r), Some((index + 1).to_string()));
-    assert!(entry_text(&t, index + 1).await.starts_with("ppetrace/v1 api_key\n"));
+    assert!(
+        entry_text(&t, index + 1)
+            .await
+            .starts_with("ppetrace/v1 api_key\n")
+    );
 
     // Reads and refused writes carry none, and append nothing.
     let r = t.get("/api/v1/organizations", Some(&t.admin_key)).await;

@@ -317,8 +317,8 @@ impl App {
         let now = self.clock.now();
         let mut items = Vec::with_capacity(events.len());
         for ev in events {
-            let (event, index, body) = stored_form(ev, Some(actor.org_id), now, Vec::new())?;
-            let log = event_log_entry(actor, now, &event.event_id, &index.event_hash, &body);
+            let (event, index, _) = stored_form(ev, Some(actor.org_id), now, Vec::new())?;
+            let log = event_log_entry(actor, now, &event.event_id, &index.event_hash, &event.body);
             items.push(store::CaptureItem { event, index, log });
         }
         let dup_errors = |dups: &[usize], items: &[store::CaptureItem]| -> Vec<Value> {
@@ -443,8 +443,8 @@ impl App {
             .map_err(|_| EpcisFailure::Validation("the event is not UTF-8".into()))?;
         let ev = epcis::parse_and_validate_event(text)?;
         let now = self.clock.now();
-        let (event, index, value) = stored_form(&ev, Some(actor.org_id), now, Vec::new())?;
-        let log = event_log_entry(actor, now, &event.event_id, &index.event_hash, &value);
+        let (event, index, _) = stored_form(&ev, Some(actor.org_id), now, Vec::new())?;
+        let log = event_log_entry(actor, now, &event.event_id, &index.event_hash, &event.body);
         let event_id = event.event_id.clone();
         let hash = index.event_hash.clone();
         let out = self

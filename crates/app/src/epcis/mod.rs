@@ -260,19 +260,27 @@ pub fn stored_form(
     Ok((new, index, body))
 }
 
-/// The log entry of one captured event: the hash of its canonical JSON.
+/// The log entry of one captured event: the hash of its canonical JSON, given
+/// as the stored body (`NewEvent::body`, already `canonical_json` of the
+/// event's JSON-LD, so it is not serialised a second time).
 pub fn event_log_entry(
     actor: &Actor,
     at: DateTime<Utc>,
     event_id: &str,
     hash: &str,
-    body: &Value,
+    canonical_body: &str,
 ) -> LogEntry {
     let mut ids = vec![("event".to_string(), event_id.to_string())];
     if hash != event_id {
         ids.push(("hash".to_string(), hash.to_string()));
     }
-    LogEntry::for_record("epcis.event", at, &actor.label(), ids, body)
+    LogEntry {
+        kind: "epcis.event".into(),
+        time: at,
+        actor: actor.label(),
+        ids,
+        record_sha256: domain::log_entry::sha256(canonical_body.as_bytes()),
+    }
 }
 
 /// Which events an actor may read: `None` = all (regulators, admins).

@@ -1,5 +1,7 @@
 //! LogStore for PgStore.
 
+use tokio_postgres::types::ToSql;
+
 use super::*;
 use crate::StoredCheckpoint;
 use crate::log::hash32;
@@ -114,54 +116,63 @@ impl crate::LogStore for PgStore {
     ) -> Result<()> {
         let mut client = self.pool.get().await.map_err(pool_err)?;
         let tx = begin(&mut client).await?;
-        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&TREE_LOCK])
+        // Prepared once per connection; the four statements below are then sent
+        // in one pipelined round trip and run in order (lock first). Should the
+        // check fail, the inserts are rolled back with the transaction.
+        let lock = tx
+            .prepare_cached("SELECT pg_advisory_xact_lock($1)")
             .await
             .map_err(db_err)?;
-        let current: Option<i64> = tx
-            .query_one("SELECT MAX(size) FROM log_checkpoints", &[])
+        let check = tx
+            .prepare_cached(
+                "SELECT (SELECT MAX(size) FROM log_checkpoints),
+                        (SELECT COALESCE(MAX(seq) + 1, 0) FROM log_entries)",
+            )
             .await
-            .map_err(db_err)?
-            .get(0);
-        let current = current.map(|n| n as u64);
+            .map_err(db_err)?;
+        let insert_hashes = tx
+            .prepare_cached(
+                "INSERT INTO log_hashes (idx, hash) SELECT * FROM UNNEST($1::BIGINT[], $2::BYTEA[])",
+            )
+            .await
+            .map_err(db_err)?;
+        let insert_checkpoint = tx
+            .prepare_cached(
+                "INSERT INTO log_checkpoints (size, root, note, created_at) VALUES ($1, $2, $3, $4)",
+            )
+            .await
+            .map_err(db_err)?;
+        let ix: Vec<i64> = (0..hashes.len())
+            .map(|i| (first_index + i as u64) as i64)
+            .collect();
+        let hs: Vec<&[u8]> = hashes.iter().map(|h| &h[..]).collect();
+        let (size, root) = (checkpoint.size as i64, &checkpoint.root[..]);
+        let hash_params: [&(dyn ToSql + Sync); 2] = [&ix, &hs];
+        let checkpoint_params: [&(dyn ToSql + Sync); 4] =
+            [&size, &root, &checkpoint.note, &checkpoint.created_at];
+        let (locked, checked, hashed, signed) = tokio::join!(
+            tx.execute(&lock, &[&TREE_LOCK]),
+            tx.query_one(&check, &[]),
+            tx.execute(&insert_hashes, &hash_params),
+            tx.execute(&insert_checkpoint, &checkpoint_params),
+        );
+        locked.map_err(db_err)?;
+        let checked = checked.map_err(db_err)?;
+        let current = checked.get::<_, Option<i64>>(0).map(|n| n as u64);
+        let entries = checked.get::<_, i64>(1);
         if current.unwrap_or(0) != old_size || (current.is_some() && checkpoint.size == old_size) {
             return Err(StoreError::Conflict(format!(
                 "log tree is {current:?} leaves, not {old_size}"
             )));
         }
-        let entries: i64 = tx
-            .query_one("SELECT COALESCE(MAX(seq) + 1, 0) FROM log_entries", &[])
-            .await
-            .map_err(db_err)?
-            .get(0);
         if (entries as u64) < checkpoint.size {
             return Err(StoreError::Conflict(format!(
                 "checkpoint of {} leaves beyond the committed entries",
                 checkpoint.size
             )));
         }
-        if !hashes.is_empty() {
-            let ix: Vec<i64> = (0..hashes.len())
-                .map(|i| (first_index + i as u64) as i64)
-                .collect();
-            let hs: Vec<Vec<u8>> = hashes.iter().map(|h| h.to_vec()).collect();
-            tx.execute(
-                "INSERT INTO log_hashes (idx, hash) SELECT * FROM UNNEST($1::BIGINT[], $2::BYTEA[])",
-                &[&ix, &hs],
-            )
-            .await
-            .map_err(db_err)?;
-        }
-        tx.execute(
-            "INSERT INTO log_checkpoints (size, root, note, created_at) VALUES ($1, $2, $3, $4)",
-            &[
-                &(checkpoint.size as i64),
-                &checkpoint.root.to_vec(),
-                &checkpoint.note,
-                &checkpoint.created_at,
-            ],
-        )
-        .await
-        .map_err(db_err)?;
+        hashed.map_err(db_err)?;
+        signed.map_err(db_err)?;
         commit(tx).await?;
         Ok(())
     }

@@ -27,7 +27,14 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (6, include_str!("../../migrations/postgres/0006_ledger.sql")),
     (7, include_str!("../../migrations/postgres/0007_scans.sql")),
     (8, include_str!("../../migrations/postgres/0008_web.sql")),
-    (9, include_str!("../../migrations/postgres/0009_receipts_scan_days.sql")),
+    (
+        9,
+        include_str!("../../migrations/postgres/0009_receipts_scan_days.sql"),
+    ),
+    (
+        10,
+        include_str!("../../migrations/postgres/0010_batch_regions.sql"),
+    ),
 ];
 /// Advisory lock serialising appends to the log (gap-free leaf indexes).
 const LOG_LOCK: i64 = 0x7070_6574;

@@ -41,73 +41,163 @@ fn scan_row(r: &Row) -> Result<NewScan> {
     })
 }
 
+/// The statements of `verify_read`, built once. Each finds the product by its GTIN
+/// itself, so none waits for another's answer.
+static VERIFY_SQL: std::sync::LazyLock<[String; 8]> = std::sync::LazyLock::new(|| {
+    const PID: &str = "(SELECT id FROM products WHERE gtin = $1)";
+    let bcols = BATCH_COLS
+        .split(", ")
+        .map(|c| format!("b.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    [
+        format!("SELECT {PRODUCT_COLS} FROM products WHERE gtin = $1"),
+        format!(
+            "SELECT c.serial, c.state, c.holder_org_id, c.first_use, {bcols}
+             FROM codes c JOIN batches b ON b.id = c.batch_id
+             WHERE c.product_id = {PID} AND c.serial = $2"
+        ),
+        format!(
+            "SELECT {ORG_COLS} FROM organizations WHERE id = (SELECT org_id FROM products WHERE gtin = $1)"
+        ),
+        format!("SELECT {CERT_COLS} FROM certificates WHERE product_id = {PID} ORDER BY id"),
+        format!(
+            "SELECT product_id, serial, batch_id, at, kind, org_id, step, lat, lon, city, region
+             FROM scans WHERE product_id = {PID} AND serial = $2 ORDER BY at DESC, id DESC LIMIT $3"
+        ),
+        format!("SELECT COUNT(*) FROM scan_buckets WHERE product_id = {PID} AND serial = $2"),
+        format!(
+            "SELECT items, buckets FROM batch_scan_stats
+             WHERE batch_id = (SELECT batch_id FROM codes WHERE product_id = {PID} AND serial = $2)"
+        ),
+        format!(
+            "SELECT region, received FROM batch_regions
+             WHERE batch_id = (SELECT batch_id FROM codes WHERE product_id = {PID} AND serial = $2)"
+        ),
+    ]
+});
+
 #[async_trait]
 impl crate::ScanStore for PgStore {
     async fn record_scans(&self, scans: &[NewScan]) -> Result<()> {
+        // Set-based: one statement for the scans, one for the informational buckets
+        // and the batch norms, whatever the number of scans (the recorder flushes up
+        // to 1,000 at a time; one round trip per row would cap it at a few thousand/s).
+        if scans.is_empty() {
+            return Ok(());
+        }
         let mut client = self.pool.get().await.map_err(pool_err)?;
         let tx = begin(&mut client).await?;
+        let n = scans.len();
+        let (mut pid, mut serial, mut bid, mut at, mut kind) = (
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+        );
+        let (mut org, mut step, mut lat, mut lon, mut city, mut region) = (
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+        );
+        for s in scans {
+            pid.push(s.product_id);
+            serial.push(s.serial.as_str());
+            bid.push(s.batch_id);
+            at.push(s.at);
+            kind.push(s.kind);
+            org.push(s.org_id);
+            step.push(s.step.as_deref());
+            lat.push(s.lat);
+            lon.push(s.lon);
+            city.push(s.city.as_deref());
+            region.push(s.region.as_deref());
+        }
         let ins = tx
             .prepare_cached(
                 "INSERT INTO scans (product_id, serial, batch_id, at, kind, org_id, step, lat, lon, city, region)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                 SELECT p, s, b, a, k, o, st, la, lo, c, r
+                 FROM UNNEST($1::BIGINT[], $2::TEXT[], $3::BIGINT[], $4::TIMESTAMPTZ[], $5::SMALLINT[], $6::BIGINT[],
+                             $7::TEXT[], $8::FLOAT8[], $9::FLOAT8[], $10::TEXT[], $11::TEXT[])
+                      WITH ORDINALITY AS x(p, s, b, a, k, o, st, la, lo, c, r, ord)
+                 ORDER BY ord",
             )
             .await
             .map_err(db_err)?;
-        let bucket = tx
-            .prepare_cached(
-                "INSERT INTO scan_buckets (product_id, serial, day, place) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-            )
-            .await
-            .map_err(db_err)?;
-        let first = tx
-            .prepare_cached(
-                "SELECT COUNT(*) FROM scan_buckets WHERE product_id = $1 AND serial = $2",
-            )
-            .await
-            .map_err(db_err)?;
-        let stats = tx
-            .prepare_cached(
-                "INSERT INTO batch_scan_stats (batch_id, items, buckets) VALUES ($1, $2, 1)
-                 ON CONFLICT (batch_id) DO UPDATE SET items = batch_scan_stats.items + $2, buckets = batch_scan_stats.buckets + 1",
-            )
-            .await
-            .map_err(db_err)?;
-        for s in scans {
-            tx.execute(
-                &ins,
-                &[
-                    &s.product_id,
-                    &s.serial,
-                    &s.batch_id,
-                    &s.at,
-                    &s.kind,
-                    &s.org_id,
-                    &s.step,
-                    &s.lat,
-                    &s.lon,
-                    &s.city,
-                    &s.region,
-                ],
-            )
-            .await
-            .map_err(db_err)?;
-            if s.kind == SCAN_INFORMATIONAL {
-                let day = s.at.date_naive();
-                if tx
-                    .execute(&bucket, &[&s.product_id, &s.serial, &day, &s.place_key])
+        tx.execute(
+            &ins,
+            &[
+                &pid, &serial, &bid, &at, &kind, &org, &step, &lat, &lon, &city, &region,
+            ],
+        )
+        .await
+        .map_err(db_err)?;
+        let info: Vec<&NewScan> = scans
+            .iter()
+            .filter(|s| s.kind == SCAN_INFORMATIONAL)
+            .collect();
+        if !info.is_empty() {
+            let ipid: Vec<i64> = info.iter().map(|s| s.product_id).collect();
+            let iserial: Vec<&str> = info.iter().map(|s| s.serial.as_str()).collect();
+            let ibid: Vec<i64> = info.iter().map(|s| s.batch_id).collect();
+            let iday: Vec<chrono::NaiveDate> = info.iter().map(|s| s.at.date_naive()).collect();
+            let iplace: Vec<&str> = info.iter().map(|s| s.place_key.as_str()).collect();
+            // New buckets count towards their batch; a code whose first bucket this is
+            // (none before this statement's snapshot) adds an item.
+            let buckets = tx
+                .prepare_cached(
+                    "WITH input AS (
+                         SELECT DISTINCT p, s, b, d, pl
+                         FROM UNNEST($1::BIGINT[], $2::TEXT[], $3::BIGINT[], $4::DATE[], $5::TEXT[]) AS x(p, s, b, d, pl)
+                     ), ins AS (
+                         INSERT INTO scan_buckets (product_id, serial, day, place)
+                         SELECT DISTINCT p, s, d, pl FROM input
+                         ON CONFLICT DO NOTHING
+                         RETURNING product_id, serial
+                     ), per_code AS (
+                         SELECT product_id, serial, COUNT(*) AS n FROM ins GROUP BY product_id, serial
+                     ), per_batch AS (
+                         SELECT cb.b AS batch_id,
+                                SUM(pc.n) AS buckets,
+                                COUNT(*) FILTER (WHERE NOT EXISTS (
+                                    SELECT 1 FROM scan_buckets sb
+                                    WHERE sb.product_id = pc.product_id AND sb.serial = pc.serial)) AS items
+                         FROM per_code pc
+                         JOIN (SELECT DISTINCT p, s, b FROM input) cb ON cb.p = pc.product_id AND cb.s = pc.serial
+                         GROUP BY cb.b
+                     )
+                     INSERT INTO batch_scan_stats (batch_id, items, buckets)
+                     SELECT batch_id, items, buckets FROM per_batch
+                     ON CONFLICT (batch_id) DO UPDATE
+                     SET items = batch_scan_stats.items + EXCLUDED.items,
+                         buckets = batch_scan_stats.buckets + EXCLUDED.buckets",
+                )
+                .await
+                .map_err(db_err)?;
+            tx.execute(&buckets, &[&ipid, &iserial, &ibid, &iday, &iplace])
+                .await
+                .map_err(db_err)?;
+        }
+        let regions: Vec<(i64, &str, bool)> = scans
+            .iter()
+            .filter_map(|s| crate::scans::batch_region(s).map(|(r, rec)| (s.batch_id, r, rec)))
+            .collect();
+        if !regions.is_empty() {
+            let region = tx
+                .prepare_cached(
+                    "INSERT INTO batch_regions (batch_id, region, received) VALUES ($1, $2, $3)
+                     ON CONFLICT (batch_id, region) DO UPDATE SET received = batch_regions.received OR EXCLUDED.received",
+                )
+                .await
+                .map_err(db_err)?;
+            for (b, r, received) in &regions {
+                tx.execute(&region, &[b, r, received])
                     .await
-                    .map_err(db_err)?
-                    == 1
-                {
-                    let n: i64 = tx
-                        .query_one(&first, &[&s.product_id, &s.serial])
-                        .await
-                        .map_err(db_err)?
-                        .get(0);
-                    tx.execute(&stats, &[&s.batch_id, &i64::from(n == 1)])
-                        .await
-                        .map_err(db_err)?;
-                }
+                    .map_err(db_err)?;
             }
         }
         commit(tx).await
@@ -119,38 +209,12 @@ impl crate::ScanStore for PgStore {
         serial: &str,
         history_limit: u32,
     ) -> Result<VerifyRead> {
-        // Seven statements on one connection, sent together (tokio-postgres pipelines
+        // Eight statements on one connection, sent together (tokio-postgres pipelines
         // requests polled concurrently): one round trip. Each finds the product by
         // its GTIN itself, so none waits for another's answer.
-        const PID: &str = "(SELECT id FROM products WHERE gtin = $1)";
         let client = self.pool.get().await.map_err(pool_err)?;
-        let bcols = BATCH_COLS
-            .split(", ")
-            .map(|c| format!("b.{c}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let sqls = [
-            format!("SELECT {PRODUCT_COLS} FROM products WHERE gtin = $1"),
-            format!(
-                "SELECT c.serial, c.state, c.holder_org_id, c.first_use, {bcols}
-                 FROM codes c JOIN batches b ON b.id = c.batch_id
-                 WHERE c.product_id = {PID} AND c.serial = $2"
-            ),
-            format!(
-                "SELECT {ORG_COLS} FROM organizations WHERE id = (SELECT org_id FROM products WHERE gtin = $1)"
-            ),
-            format!("SELECT {CERT_COLS} FROM certificates WHERE product_id = {PID} ORDER BY id"),
-            format!(
-                "SELECT product_id, serial, batch_id, at, kind, org_id, step, lat, lon, city, region
-                 FROM scans WHERE product_id = {PID} AND serial = $2 ORDER BY at DESC, id DESC LIMIT $3"
-            ),
-            format!("SELECT COUNT(*) FROM scan_buckets WHERE product_id = {PID} AND serial = $2"),
-            format!(
-                "SELECT items, buckets FROM batch_scan_stats
-                 WHERE batch_id = (SELECT batch_id FROM codes WHERE product_id = {PID} AND serial = $2)"
-            ),
-        ];
-        let (s0, s1, s2, s3, s4, s5, s6) = tokio::try_join!(
+        let sqls = &*VERIFY_SQL;
+        let (s0, s1, s2, s3, s4, s5, s6, s7) = tokio::try_join!(
             client.prepare_cached(&sqls[0]),
             client.prepare_cached(&sqls[1]),
             client.prepare_cached(&sqls[2]),
@@ -158,13 +222,14 @@ impl crate::ScanStore for PgStore {
             client.prepare_cached(&sqls[4]),
             client.prepare_cached(&sqls[5]),
             client.prepare_cached(&sqls[6]),
+            client.prepare_cached(&sqls[7]),
         )
         .map_err(db_err)?;
         let limit = i64::from(history_limit);
         let g: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&gtin];
         let gs: [&(dyn tokio_postgres::types::ToSql + Sync); 2] = [&gtin, &serial];
         let gsl: [&(dyn tokio_postgres::types::ToSql + Sync); 3] = [&gtin, &serial, &limit];
-        let (product, code, org, certs, recent, buckets, stats) = tokio::try_join!(
+        let (product, code, org, certs, recent, buckets, stats, regions) = tokio::try_join!(
             client.query_opt(&s0, &g),
             client.query_opt(&s1, &gs),
             client.query_opt(&s2, &g),
@@ -172,6 +237,7 @@ impl crate::ScanStore for PgStore {
             client.query(&s4, &gsl),
             client.query_one(&s5, &gs),
             client.query_opt(&s6, &gs),
+            client.query(&s7, &gs),
         )
         .map_err(db_err)?;
         Ok(VerifyRead {
@@ -193,6 +259,12 @@ impl crate::ScanStore for PgStore {
                     r.get::<_, i64>(1).max(0) as u64,
                 )
             }),
+            shipped_regions: crate::scans::shipped_regions(
+                regions
+                    .iter()
+                    .map(|r| Ok((r.try_get(0).map_err(db_err)?, r.try_get(1).map_err(db_err)?)))
+                    .collect::<Result<_>>()?,
+            ),
         })
     }
 

@@ -2,6 +2,53 @@
 
 use super::*;
 
+/// Rows per multi-row `INSERT` of codes.
+const CODES_PER_INSERT: usize = 100;
+
+/// Inserts sorted serials with multi-row statements (one statement execution per
+/// `CODES_PER_INSERT` codes instead of one per code); returns how many were new.
+fn insert_sorted_codes(
+    tx: &Connection,
+    product_id: i64,
+    batch_id: i64,
+    sorted: &[String],
+) -> rusqlite::Result<u64> {
+    let sql = |rows: usize| {
+        let mut q = String::from(
+            "INSERT OR IGNORE INTO codes (product_id, serial, batch_id, state) VALUES ",
+        );
+        for i in 0..rows {
+            if i > 0 {
+                q.push(',');
+            }
+            q.push_str(&format!("(?1, ?{}, ?2, 0)", i + 3));
+        }
+        q
+    };
+    let mut n = 0u64;
+    let mut full = tx.prepare_cached(&sql(CODES_PER_INSERT))?;
+    let mut chunks = sorted.chunks_exact(CODES_PER_INSERT);
+    for chunk in &mut chunks {
+        full.raw_bind_parameter(1, product_id)?;
+        full.raw_bind_parameter(2, batch_id)?;
+        for (i, s) in chunk.iter().enumerate() {
+            full.raw_bind_parameter(i + 3, s.as_str())?;
+        }
+        n += full.raw_execute()? as u64;
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut st = tx.prepare(&sql(rest.len()))?;
+        st.raw_bind_parameter(1, product_id)?;
+        st.raw_bind_parameter(2, batch_id)?;
+        for (i, s) in rest.iter().enumerate() {
+            st.raw_bind_parameter(i + 3, s.as_str())?;
+        }
+        n += st.raw_execute()? as u64;
+    }
+    Ok(n)
+}
+
 #[async_trait]
 impl crate::RegistryStore for SqliteStore {
     async fn create_org(&self, new: &NewOrg, log: LogFn<Org>) -> Result<Org> {
@@ -303,17 +350,10 @@ impl crate::RegistryStore for SqliteStore {
         sorted.sort_unstable();
         let issuance = issuance.map(|(i, l)| (i.clone(), l.clone()));
         self.write(move |tx| {
-            let mut n = 0u64;
-            {
-                let mut st = tx
-                    .prepare_cached(
-                        "INSERT OR IGNORE INTO codes (product_id, serial, batch_id, state) VALUES (?1, ?2, ?3, 0)",
-                    )
-                    .map_err(db_err)?;
-                for s in &sorted {
-                    n += st.execute(params![product_id, s, batch_id]).map_err(db_err)? as u64;
-                }
-            }
+            // Sorted keys walk both B-trees (the primary key and `codes_batch`)
+            // leaf by leaf, so each leaf is written once per chunk and the
+            // writer's usual cache holds the path being filled.
+            let n = insert_sorted_codes(tx, product_id, batch_id, &sorted).map_err(db_err)?;
             if let Some((iss, entry)) = issuance {
                 tx.execute(
                     "INSERT INTO code_issuances (batch_id, count, merkle_root, actor, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",

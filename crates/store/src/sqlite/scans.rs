@@ -39,6 +39,37 @@ fn scan_row(r: &Row<'_>) -> rusqlite::Result<NewScan> {
     })
 }
 
+/// The statements of `verify_read`, built once (the column lists are constants).
+static VERIFY_SQL: std::sync::LazyLock<[String; 4]> = std::sync::LazyLock::new(|| {
+    let bcols = BATCH_COLS
+        .split(", ")
+        .map(|c| format!("b.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    [
+        format!("SELECT {PRODUCT_COLS} FROM products WHERE gtin = ?1"),
+        format!(
+            "SELECT c.serial, c.state, c.holder_org_id, c.first_use, {bcols}
+             FROM codes c JOIN batches b ON b.id = c.batch_id
+             WHERE c.product_id = ?1 AND c.serial = ?2"
+        ),
+        format!("SELECT {ORG_COLS} FROM organizations WHERE id = ?1"),
+        format!("SELECT {CERT_COLS} FROM certificates WHERE product_id = ?1 ORDER BY id"),
+    ]
+});
+
+/// The latest scans of a code, newest first, at most `limit`. The limit is written
+/// into the statement, not bound: SQLite plans with the value of a bound LIMIT and
+/// then re-prepares the statement on every bind (unless the connection has the query
+/// planner stability guarantee, as `read_hot` connections do). The limit is a
+/// setting, so the cache holds one statement per value in use.
+fn recent_sql(limit: u32) -> String {
+    format!(
+        "SELECT product_id, serial, batch_id, at, kind, org_id, step, lat, lon, city, region
+         FROM scans WHERE product_id = ?1 AND serial = ?2 ORDER BY at DESC, id DESC LIMIT {limit}"
+    )
+}
+
 #[async_trait]
 impl crate::ScanStore for SqliteStore {
     async fn record_scans(&self, scans: &[NewScan]) -> Result<()> {
@@ -62,7 +93,16 @@ impl crate::ScanStore for SqliteStore {
                      ON CONFLICT(batch_id) DO UPDATE SET items = items + ?2, buckets = buckets + 1",
                 )
                 .map_err(db_err)?;
+            let mut region = tx
+                .prepare_cached(
+                    "INSERT INTO batch_regions (batch_id, region, received) VALUES (?1, ?2, ?3)
+                     ON CONFLICT(batch_id, region) DO UPDATE SET received = MAX(received, excluded.received)",
+                )
+                .map_err(db_err)?;
             for s in &scans {
+                if let Some((r, received)) = crate::scans::batch_region(s) {
+                    region.execute(params![s.batch_id, r, received]).map_err(db_err)?;
+                }
                 ins.execute(params![s.product_id, s.serial, s.batch_id, ts(&s.at), s.kind, s.org_id, s.step, s.lat, s.lon, s.city, s.region])
                     .map_err(db_err)?;
                 if s.kind == SCAN_INFORMATIONAL {
@@ -87,22 +127,13 @@ impl crate::ScanStore for SqliteStore {
         let (gtin, serial) = (gtin.to_string(), serial.to_string());
         self.read_hot(move |c| {
             let product = c
-                .prepare_cached(&format!("SELECT {PRODUCT_COLS} FROM products WHERE gtin = ?1"))
+                .prepare_cached(&VERIFY_SQL[0])
                 .and_then(|mut st| st.query_row([&gtin], product_row).optional())
                 .map_err(db_err)?;
             // Ids that match nothing keep the statements the same for unknown codes.
             let (pid, oid) = product.as_ref().map_or((-1, -1), |p| (p.id, p.org_id));
             let code = c
-                .prepare_cached(&format!(
-                    "SELECT c.serial, c.state, c.holder_org_id, c.first_use, {}
-                     FROM codes c JOIN batches b ON b.id = c.batch_id
-                     WHERE c.product_id = ?1 AND c.serial = ?2",
-                    BATCH_COLS
-                        .split(", ")
-                        .map(|c| format!("b.{c}"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ))
+                .prepare_cached(&VERIFY_SQL[1])
                 .and_then(|mut st| {
                     st.query_row(params![pid, serial], |r| {
                         Ok(CodeView {
@@ -117,25 +148,20 @@ impl crate::ScanStore for SqliteStore {
                 })
                 .map_err(db_err)?;
             let org = c
-                .prepare_cached(&format!("SELECT {ORG_COLS} FROM organizations WHERE id = ?1"))
+                .prepare_cached(&VERIFY_SQL[2])
                 .and_then(|mut st| st.query_row([oid], org_row).optional())
                 .map_err(db_err)?;
             let certificates = c
-                .prepare_cached(&format!(
-                    "SELECT {CERT_COLS} FROM certificates WHERE product_id = ?1 ORDER BY id"
-                ))
+                .prepare_cached(&VERIFY_SQL[3])
                 .and_then(|mut st| {
                     st.query_map([pid], cert_row)?
                         .collect::<rusqlite::Result<Vec<_>>>()
                 })
                 .map_err(db_err)?;
             let recent = c
-                .prepare_cached(
-                    "SELECT product_id, serial, batch_id, at, kind, org_id, step, lat, lon, city, region
-                     FROM scans WHERE product_id = ?1 AND serial = ?2 ORDER BY at DESC, id DESC LIMIT ?3",
-                )
+                .prepare_cached(&recent_sql(history_limit))
                 .and_then(|mut st| {
-                    st.query_map(params![pid, serial, history_limit], scan_row)?
+                    st.query_map(params![pid, serial], scan_row)?
                         .collect::<rusqlite::Result<Vec<_>>>()
                 })
                 .map_err(db_err)?;
@@ -155,6 +181,15 @@ impl crate::ScanStore for SqliteStore {
                 })
                 .map_err(db_err)?
                 .map_or((0, 0), |(a, b)| (a.max(0) as u64, b.max(0) as u64));
+            let shipped_regions = c
+                .prepare_cached("SELECT region, received FROM batch_regions WHERE batch_id = ?1")
+                .and_then(|mut st| {
+                    st.query_map([bid], |r| {
+                        Ok((r.get::<_, String>(0)?, r.get::<_, bool>(1)?))
+                    })?
+                    .collect::<rusqlite::Result<Vec<_>>>()
+                })
+                .map_err(db_err)?;
             Ok(VerifyRead {
                 product,
                 code,
@@ -163,6 +198,7 @@ impl crate::ScanStore for SqliteStore {
                 recent,
                 code_buckets,
                 batch_stats,
+                shipped_regions: crate::scans::shipped_regions(shipped_regions),
             })
         })
         .await
@@ -176,14 +212,9 @@ impl crate::ScanStore for SqliteStore {
     ) -> Result<Vec<NewScan>> {
         let serial = serial.to_string();
         self.read(move |c| {
-            let mut st = c
-                .prepare_cached(
-                    "SELECT product_id, serial, batch_id, at, kind, org_id, step, lat, lon, city, region
-                     FROM scans WHERE product_id = ?1 AND serial = ?2 ORDER BY at DESC, id DESC LIMIT ?3",
-                )
-                .map_err(db_err)?;
+            let mut st = c.prepare_cached(&recent_sql(limit)).map_err(db_err)?;
             let rows = st
-                .query_map(params![product_id, serial, limit], scan_row)
+                .query_map(params![product_id, serial], scan_row)
                 .map_err(db_err)?;
             rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_err)
         })
