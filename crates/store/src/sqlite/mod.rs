@@ -54,6 +54,8 @@ pub struct SqliteStore {
     id: u64,
     path: String,
     writer: Arc<Mutex<Connection>>,
+    /// Writes waiting for the writer connection (group commit, see `group`).
+    queue: Arc<Mutex<Vec<group::Job>>>,
     readers: Arc<Mutex<Vec<Connection>>>,
     memory: bool,
 }
@@ -314,36 +316,34 @@ impl SqliteStore {
             id: NEXT_STORE_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             path: path.to_string(),
             writer: Arc::new(Mutex::new(conn)),
+            queue: Arc::new(Mutex::new(Vec::new())),
             readers: Arc::new(Mutex::new(Vec::new())),
             memory,
         })
     }
 
-    /// Runs `f` inside one write transaction.
+    /// Runs `f` inside a write transaction, all or nothing, and returns once it
+    /// is durable. Concurrent writes share one COMMIT (group commit, see `group`):
+    /// each runs in its own savepoint, so a failing write leaves the others be.
     async fn write<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&rusqlite::Transaction<'_>) -> Result<T> + Send + 'static,
     {
-        let writer = self.writer.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut guard = writer
-                .lock()
-                .map_err(|_| StoreError::Db("writer connection poisoned".into()))?;
-            let tx = guard
-                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-                .map_err(db_err)?;
-            APPENDED.with(|a| a.borrow_mut().clear());
-            let out = f(&tx)?;
-            tx.commit().map_err(db_err)?;
-            Ok((out, APPENDED.with(|a| std::mem::take(&mut *a.borrow_mut()))))
-        })
-        .await
-        .map_err(join_err)?
-        .map(|(out, appended)| {
-            crate::receipts::committed(&appended);
-            out
-        })
+        let (done, answer) = tokio::sync::oneshot::channel();
+        self.queue
+            .lock()
+            .map_err(|_| StoreError::Db("write queue poisoned".into()))?
+            .push(group::job(f, done));
+        let (writer, queue) = (self.writer.clone(), self.queue.clone());
+        tokio::task::spawn_blocking(move || group::drain(&writer, &queue))
+            .await
+            .map_err(join_err)?;
+        let (out, appended) = answer
+            .await
+            .map_err(|_| StoreError::Db("the write was dropped unanswered".into()))??;
+        crate::receipts::committed(&appended);
+        Ok(out)
     }
 
     /// Runs `f` on a pooled read connection.
@@ -439,6 +439,7 @@ macro_rules! owned {
 
 mod draws;
 mod events;
+mod group;
 mod ledger;
 mod log;
 mod mailbox;

@@ -1,0 +1,221 @@
+//! Group commit for the single SQLite writer.
+//!
+//! Every write is a closure over a transaction. Writers that arrive while another
+//! group is being written queue up; the next thread to take the writer connection
+//! runs *all* queued closures in one `BEGIN IMMEDIATE … COMMIT`, each inside its
+//! own savepoint. So N concurrent writes cost one WAL fsync instead of N, and:
+//!
+//! - a closure that fails (or panics) is rolled back to its savepoint alone; the
+//!   others in the group are unaffected;
+//! - no caller hears "done" before the COMMIT that made its write durable
+//!   (`synchronous=FULL`); if the COMMIT fails, every caller of the group gets the
+//!   error and nothing of the group is stored;
+//! - closures run in arrival order, each seeing the writes of those before it,
+//!   exactly as if they had committed one after another.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::{Arc, Mutex};
+
+use rusqlite::{Connection, Transaction, TransactionBehavior};
+
+use super::{APPENDED, db_err};
+use crate::{Result, StoreError};
+
+/// Tells the waiting caller how its group's COMMIT went.
+type Finish = Box<dyn FnOnce(Result<()>) + Send>;
+/// A queued write: runs inside the group's transaction (or is told it cannot
+/// start) and returns how to finish it, or `None` when it already answered.
+pub(super) type Job =
+    Box<dyn FnOnce(std::result::Result<&Transaction<'_>, StoreError>) -> Step + Send>;
+
+/// What running one job did to the group's transaction.
+pub(super) enum Step {
+    /// The job's writes stand; call this after the COMMIT.
+    Done(Finish),
+    /// The job failed and was rolled back to its savepoint (caller already told).
+    Skipped,
+    /// The transaction itself is gone or in an unknown state: the group fails.
+    Poisoned(Finish),
+}
+
+/// Wraps a write closure into a [`Job`] that reports through `done`.
+pub(super) fn job<T, F>(f: F, done: tokio::sync::oneshot::Sender<Result<(T, Vec<u64>)>>) -> Job
+where
+    T: Send + 'static,
+    F: FnOnce(&Transaction<'_>) -> Result<T> + Send + 'static,
+{
+    Box::new(move |tx| {
+        let tx = match tx {
+            Ok(tx) => tx,
+            Err(e) => {
+                let _ = done.send(Err(e));
+                return Step::Skipped;
+            }
+        };
+        if let Err(e) = tx.execute_batch("SAVEPOINT grp") {
+            return Step::Poisoned(Box::new(move |_| {
+                let _ = done.send(Err(db_err(e)));
+            }));
+        }
+        APPENDED.with(|a| a.borrow_mut().clear());
+        let run = catch_unwind(AssertUnwindSafe(|| f(tx)));
+        let appended = APPENDED.with(|a| std::mem::take(&mut *a.borrow_mut()));
+        match run {
+            Ok(Ok(out)) => match tx.execute_batch("RELEASE grp") {
+                Ok(()) => Step::Done(Box::new(move |committed| {
+                    let _ = done.send(committed.map(|()| (out, appended)));
+                })),
+                Err(e) => Step::Poisoned(Box::new(move |_| {
+                    let _ = done.send(Err(db_err(e)));
+                })),
+            },
+            failed => {
+                let err = match failed {
+                    Ok(Err(e)) => e,
+                    _ => StoreError::Db("the write panicked; it was rolled back".into()),
+                };
+                // Some errors (disk full, I/O) end the whole transaction: then the
+                // savepoint is gone and the group cannot commit.
+                if tx.is_autocommit() || tx.execute_batch("ROLLBACK TO grp; RELEASE grp").is_err() {
+                    return Step::Poisoned(Box::new(move |_| {
+                        let _ = done.send(Err(err));
+                    }));
+                }
+                let _ = done.send(Err(err));
+                Step::Skipped
+            }
+        }
+    })
+}
+
+/// Takes the writer connection and writes every queued job in one transaction.
+/// Returns at once with nothing to do if an earlier group already took ours.
+pub(super) fn drain(writer: &Arc<Mutex<Connection>>, queue: &Arc<Mutex<Vec<Job>>>) {
+    let mut conn = match writer.lock() {
+        Ok(c) => c,
+        Err(_) => {
+            fail_all(queue, "writer connection poisoned");
+            return;
+        }
+    };
+    let jobs = match queue.lock() {
+        Ok(mut q) => std::mem::take(&mut *q),
+        Err(_) => return,
+    };
+    if jobs.is_empty() {
+        return;
+    }
+    let tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
+        Ok(tx) => tx,
+        Err(e) => {
+            let msg = db_err(e).to_string();
+            for j in jobs {
+                j(Err(StoreError::Db(msg.clone())));
+            }
+            return;
+        }
+    };
+    let mut finishes = Vec::with_capacity(jobs.len());
+    let mut poisoned = false;
+    for j in jobs {
+        if poisoned {
+            j(Err(StoreError::Db(
+                "an earlier write of the same group broke the transaction; nothing was stored"
+                    .into(),
+            )));
+            continue;
+        }
+        match j(Ok(&tx)) {
+            Step::Done(f) => finishes.push(f),
+            Step::Skipped => {}
+            Step::Poisoned(f) => {
+                poisoned = true;
+                f(Err(StoreError::Db("transaction lost".into())));
+            }
+        }
+    }
+    let outcome = if poisoned {
+        drop(tx); // rolls back
+        Err("an earlier write of the same group broke the transaction; nothing was stored".into())
+    } else {
+        tx.commit().map_err(|e| db_err(e).to_string())
+    };
+    for f in finishes {
+        f(outcome.clone().map_err(StoreError::Db));
+    }
+}
+
+fn fail_all(queue: &Arc<Mutex<Vec<Job>>>, why: &str) {
+    let jobs = match queue.lock() {
+        Ok(mut q) => std::mem::take(&mut *q),
+        Err(_) => return,
+    };
+    for j in jobs {
+        j(Err(StoreError::Db(why.into())));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::SqliteStore;
+    use crate::StoreError;
+
+    fn count(c: &rusqlite::Connection) -> i64 {
+        c.query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))
+            .unwrap_or(-1)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn a_failing_or_panicking_write_is_rolled_back_alone() {
+        let dir = std::env::temp_dir().join(format!("ppetrace-group-{}", std::process::id()));
+        let path = dir.join("g.db");
+        let s = std::sync::Arc::new(
+            SqliteStore::open(path.to_str().unwrap_or(""))
+                .await
+                .unwrap(),
+        );
+        s.write(|tx| {
+            tx.execute_batch("CREATE TABLE t (v INTEGER UNIQUE)")
+                .map_err(super::db_err)
+        })
+        .await
+        .unwrap();
+        let mut tasks = Vec::new();
+        for i in 0..60i64 {
+            let s = s.clone();
+            tasks.push(tokio::spawn(async move {
+                s.write(move |tx| {
+                    tx.execute("INSERT INTO t (v) VALUES (?1)", [i])
+                        .map_err(super::db_err)?;
+                    match i % 10 {
+                        3 => Err(StoreError::Conflict("refused on purpose".into())),
+                        7 => panic!("a bug in one write"),
+                        _ => Ok(i),
+                    }
+                })
+                .await
+            }));
+        }
+        let mut stored = Vec::new();
+        for t in tasks {
+            match t.await.unwrap() {
+                Ok(i) => stored.push(i),
+                Err(StoreError::Conflict(_)) => {}
+                Err(StoreError::Db(m)) => assert!(m.contains("panicked"), "{m}"),
+                Err(e) => panic!("{e}"),
+            }
+        }
+        assert_eq!(stored.len(), 48);
+        let n = s.write(|tx| Ok(count(tx))).await.unwrap();
+        assert_eq!(n, 48, "exactly the successful writes are stored");
+        // The refused and panicked values were rolled back: they can be written now.
+        s.write(|tx| {
+            tx.execute("INSERT INTO t (v) VALUES (3), (7)", [])
+                .map_err(super::db_err)
+        })
+        .await
+        .unwrap();
+        drop(s);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
