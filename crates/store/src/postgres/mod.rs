@@ -35,6 +35,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         10,
         include_str!("../../migrations/postgres/0010_batch_regions.sql"),
     ),
+    (
+        11,
+        include_str!("../../migrations/postgres/0011_codes_batch_serial.sql"),
+    ),
 ];
 /// Advisory lock serialising appends to the log (gap-free leaf indexes).
 const LOG_LOCK: i64 = 0x7070_6574;

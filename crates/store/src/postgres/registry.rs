@@ -240,10 +240,13 @@ impl crate::RegistryStore for PgStore {
         let client = self.pool.get().await.map_err(pool_err)?;
         let stmt = client
             .prepare_cached(
-                "SELECT serial FROM codes WHERE batch_id = $1 AND ($2::TEXT IS NULL OR serial > $2) ORDER BY serial LIMIT $3",
+                "SELECT serial FROM codes WHERE batch_id = $1 AND serial > $2 ORDER BY serial LIMIT $3",
             )
             .await
             .map_err(db_err)?;
+        // '' sorts before every serial: one statement shape, a range scan of
+        // codes_batch (batch_id, serial).
+        let after = after.unwrap_or_default();
         let rows = client
             .query(&stmt, &[&batch_id, &after, &i64::from(limit)])
             .await

@@ -34,6 +34,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         10,
         include_str!("../../migrations/sqlite/0010_batch_regions.sql"),
     ),
+    (
+        11,
+        include_str!("../../migrations/sqlite/0011_codes_batch_serial.sql"),
+    ),
 ];
 const MAX_IDLE_READERS: usize = 8;
 /// Connections kept per thread for `read_hot` (one per open store, the oldest goes).

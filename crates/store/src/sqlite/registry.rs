@@ -373,11 +373,13 @@ impl crate::RegistryStore for SqliteStore {
         after: Option<&str>,
         limit: u32,
     ) -> Result<Vec<String>> {
-        let after = after.map(String::from);
+        // One statement per shape, so each is a range scan of codes_batch
+        // (batch_id, serial) whatever the bound values.
+        let after = after.unwrap_or_default().to_string();
         self.read(move |c| {
             let mut st = c
                 .prepare_cached(
-                    "SELECT serial FROM codes WHERE batch_id = ?1 AND (?2 IS NULL OR serial > ?2) ORDER BY serial LIMIT ?3",
+                    "SELECT serial FROM codes WHERE batch_id = ?1 AND serial > ?2 ORDER BY serial LIMIT ?3",
                 )
                 .map_err(db_err)?;
             let rows = st
