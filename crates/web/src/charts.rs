@@ -302,6 +302,25 @@ pub struct Chart {
 }
 
 impl Chart {
+    /// Recalled batches per month over the last twelve months, by recall date:
+    /// the same chart on the portal and in the regulator's console.
+    pub fn recalls_per_month(
+        l: crate::i18n::Lang,
+        today: NaiveDate,
+        recall_dates: &[NaiveDate],
+    ) -> Chart {
+        Chart::bars(
+            "recalls",
+            l.t("Batch recalls per month", "每月批次召回数"),
+            l.t(
+                "Recalled batches by recall date, last 12 months.",
+                "按召回日期统计的召回批次，最近 12 个月。",
+            ),
+            (l.t("Month", "月份"), l.t("Recalls", "召回数")),
+            monthly(today, 12, recall_dates),
+        )
+    }
+
     /// Horizontal bars ([`bars`]).
     pub fn bars(
         id: &str,

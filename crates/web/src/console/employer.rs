@@ -272,6 +272,13 @@ fn item_id(raw: &str) -> Result<i64, Response> {
     crate::api::parse_id("id", raw).map_err(axum::response::IntoResponse::into_response)
 }
 
+/// The prelude of an employer's form about one ledger item: CSRF and role
+/// check, then the item id from the path.
+fn item_form(c: &Console, form: F, raw_id: &str) -> Result<(super::Fields, i64), Response> {
+    let f = c.post_for(form, ConsoleRole::Employer)?;
+    Ok((f, item_id(raw_id)?))
+}
+
 /// `POST /console/employer/items/{id}/accept`: the acceptance inspection passed.
 async fn accept(
     State(ctx): State<ApiContext>,
@@ -279,13 +286,9 @@ async fn accept(
     Path(id): Path<String>,
     form: F,
 ) -> Response {
-    let f = match c.post_for(form, ConsoleRole::Employer) {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
     let back = "/console/employer/ledger";
-    let id = match item_id(&id) {
-        Ok(id) => id,
+    let (f, id) = match item_form(&c, form, &id) {
+        Ok(v) => v,
         Err(r) => return r,
     };
     let note = f.opt("note");
@@ -303,13 +306,9 @@ async fn issue(
     Path(id): Path<String>,
     form: F,
 ) -> Response {
-    let f = match c.post_for(form, ConsoleRole::Employer) {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
     let back = "/console/employer/ledger";
-    let id = match item_id(&id) {
-        Ok(id) => id,
+    let (f, id) = match item_form(&c, form, &id) {
+        Ok(v) => v,
         Err(r) => return r,
     };
     match ctx

@@ -439,7 +439,6 @@ pub(crate) fn figures(
         "Clone alerts by level and status",
         "按级别和状态统计的仿冒预警",
     );
-    let recalls_title = l.t("Batch recalls per month", "每月批次召回数");
     let alert_charts = vec![
         Chart::bars(
             "causes",
@@ -467,16 +466,7 @@ pub(crate) fn figures(
             l.t("Total", "合计"),
             level_rows,
         ),
-        Chart::bars(
-            "recalls",
-            recalls_title,
-            l.t(
-                "Recalled batches by recall date, last 12 months.",
-                "按召回日期统计的召回批次，最近 12 个月。",
-            ),
-            (l.t("Month", "月份"), l.t("Recalls", "召回数")),
-            charts::monthly(today, MONTHS, recall_dates),
-        ),
+        Chart::recalls_per_month(l, today, recall_dates),
     ];
     Figures {
         records: records.len() as u64,

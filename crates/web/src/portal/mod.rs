@@ -42,8 +42,6 @@ pub fn router() -> Router<ApiContext> {
 const RECALL_LIMIT: u32 = 500;
 /// Days in the look-ups chart.
 const DAYS: i64 = 30;
-/// Months in the recalls chart.
-const MONTHS: usize = 12;
 
 #[derive(Deserialize)]
 struct LangQuery {
@@ -732,7 +730,6 @@ async fn statistics(
         .iter()
         .filter_map(|r| r.batch.recalled_on)
         .collect();
-    let months = charts::monthly(today, MONTHS, &recall_dates);
 
     let m = ctx.app.mailbox_stats().await?;
     let mailbox = vec![
@@ -748,7 +745,6 @@ async fn statistics(
         "Verifications of issued codes per day (last 30 days, UTC)",
         "每日已发放编码的查验次数（最近 30 天，UTC）",
     );
-    let recalls_title = l.t("Batch recalls per month", "每月批次召回数");
     let alerts_title = l.t(
         "Clone alerts by level (all time)",
         "克隆预警（按级别，累计）",
@@ -775,16 +771,7 @@ async fn statistics(
             (l.t("Level", "级别"), l.t("Alerts", "预警数")),
             levels,
         ),
-        Chart::bars(
-            "recalls",
-            recalls_title,
-            l.t(
-                "Recalled batches by recall date, last 12 months.",
-                "按召回日期统计的召回批次，最近 12 个月。",
-            ),
-            (l.t("Month", "月份"), l.t("Recalls", "召回数")),
-            months,
-        ),
+        Chart::recalls_per_month(l, today, &recall_dates),
         Chart::bars(
             "mailbox",
             mailbox_title,
