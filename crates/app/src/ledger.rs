@@ -242,7 +242,8 @@ struct Catalog {
 impl App {
     // ----- helpers ---------------------------------------------------------------
 
-    async fn ledger_site(&self, actor: &Actor, gln: &str) -> Result<(gs1::Gln, store::Site)> {
+    /// The registered site with this GLN (a 4xx naming `site_gln` otherwise).
+    async fn lg_site_by_gln(&self, gln: &str) -> Result<(gs1::Gln, store::Site)> {
         let g =
             gs1::Gln::parse(gln.trim()).map_err(|e| domain::DomainError::gs1("site_gln", &e))?;
         let site = self
@@ -255,6 +256,11 @@ impl App {
                     format!("no registered site has GLN {}", g.as_str()),
                 )
             })?;
+        Ok((g, site))
+    }
+
+    async fn ledger_site(&self, actor: &Actor, gln: &str) -> Result<(gs1::Gln, store::Site)> {
+        let (g, site) = self.lg_site_by_gln(gln).await?;
         authz::manage_ledger(actor, site.org_id)?;
         Ok((g, site))
     }
@@ -269,18 +275,7 @@ impl App {
     }
 
     async fn lg_read_site(&self, actor: &Actor, gln: &str) -> Result<store::Site> {
-        let g =
-            gs1::Gln::parse(gln.trim()).map_err(|e| domain::DomainError::gs1("site_gln", &e))?;
-        let site = self
-            .store
-            .get_site_by_gln(g.as_str())
-            .await?
-            .ok_or_else(|| {
-                AppError::invalid(
-                    "site_gln",
-                    format!("no registered site has GLN {}", g.as_str()),
-                )
-            })?;
+        let (_, site) = self.lg_site_by_gln(gln).await?;
         Self::lg_may_read(actor, site.org_id)?;
         Ok(site)
     }

@@ -253,6 +253,13 @@ struct BatchPage {
     notice: Option<String>,
 }
 
+/// The prelude of a manufacturer's form about one batch: CSRF and role check,
+/// then the batch id from the path.
+fn batch_form(c: &Console, form: F, raw_id: &str) -> Result<(super::Fields, i64), Response> {
+    let f = c.post_for(form, ConsoleRole::Manufacturer)?;
+    Ok((f, batch_id(c, raw_id)?))
+}
+
 fn batch_id(c: &Console, id: &str) -> Result<i64, Response> {
     id.parse::<i64>().map_err(|_| {
         app_error(
@@ -307,12 +314,8 @@ async fn issue_codes(
     Path(id): Path<String>,
     form: F,
 ) -> Response {
-    let f = match c.post_for(form, ConsoleRole::Manufacturer) {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
-    let id = match batch_id(&c, &id) {
-        Ok(id) => id,
+    let (f, id) = match batch_form(&c, form, &id) {
+        Ok(v) => v,
         Err(r) => return r,
     };
     let back = format!("/console/manufacturer/batches/{id}");
@@ -370,12 +373,8 @@ async fn release(
     Path(id): Path<String>,
     form: F,
 ) -> Response {
-    let f = match c.post_for(form, ConsoleRole::Manufacturer) {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
-    let id = match batch_id(&c, &id) {
-        Ok(id) => id,
+    let (f, id) = match batch_form(&c, form, &id) {
+        Ok(v) => v,
         Err(r) => return r,
     };
     let back = format!("/console/manufacturer/batches/{id}");
