@@ -38,6 +38,19 @@ pub enum BenchCmd {
         #[arg(long, default_value_t = 300)]
         histories: u64,
     },
+    /// The closed-loop load generator, run by the other workloads as a child
+    /// process so that the server's peak RSS is the server's alone. Prints one JSON
+    /// line with the result.
+    #[command(hide = true)]
+    Load {
+        /// A file of URLs, one per line; connection `i` starts at line `i`.
+        #[arg(long)]
+        urls: std::path::PathBuf,
+        #[arg(long)]
+        connections: usize,
+        #[arg(long)]
+        seconds: u64,
+    },
 }
 
 #[derive(Args, Clone)]
@@ -55,6 +68,7 @@ pub struct Common {
     seconds: u64,
 }
 
+#[derive(serde::Serialize, serde::Deserialize)]
 struct LoadResult {
     requests: u64,
     errors: u64,
@@ -127,6 +141,52 @@ async fn load(urls: Arc<Vec<String>>, conns: usize, dur: Duration) -> LoadResult
     }
 }
 
+/// Runs [`load`] in a child process (`ppetrace bench load`): the generator's
+/// connections, URLs and latency arrays then do not count in the server's RSS. The
+/// child competes for the same cores, as an external tool like wrk would.
+async fn load_child(urls: &[String], conns: usize, dur: Duration) -> anyhow::Result<LoadResult> {
+    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let file = std::env::temp_dir().join(format!(
+        "ppetrace-bench-urls-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::write(&file, urls.join("\n")).context("writing the URL file")?;
+    let exe = std::env::current_exe().context("locating ppetrace for the load generator")?;
+    let out = tokio::process::Command::new(exe)
+        .args(["bench", "load", "--connections", &conns.to_string()])
+        .args(["--seconds", &dur.as_secs().to_string(), "--urls"])
+        .arg(&file)
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .await;
+    let _ = std::fs::remove_file(&file);
+    let out = out.context("running the load generator")?;
+    if !out.status.success() {
+        return Err(anyhow!("the load generator failed: {}", out.status));
+    }
+    serde_json::from_slice(&out.stdout).context("reading the load generator's result")
+}
+
+/// `ppetrace bench load`: the child side of [`load_child`].
+async fn load_main(urls: &std::path::Path, conns: usize, seconds: u64) -> anyhow::Result<()> {
+    let text =
+        std::fs::read_to_string(urls).with_context(|| format!("reading {}", urls.display()))?;
+    let list: Vec<String> = text
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect();
+    if list.is_empty() || conns == 0 {
+        return Err(anyhow!(
+            "the load needs at least one URL and one connection"
+        ));
+    }
+    let r = load(Arc::new(list), conns, Duration::from_secs(seconds.max(1))).await;
+    println!("{}", serde_json::to_string(&r)?);
+    Ok(())
+}
+
 /// Percentile of sorted microsecond latencies, in milliseconds.
 fn pct_ms(sorted: &[u32], p: f64) -> f64 {
     sorted
@@ -149,17 +209,27 @@ async fn bare_server() -> anyhow::Result<String> {
     Ok(format!("http://{addr}/bare"))
 }
 
-/// Peak resident set size of this process since the last [`reset_peak_rss`], MiB.
-fn rss_mb() -> f64 {
+/// A `kB` field of /proc/self/status (0 where there is none).
+fn status_kib(field: &str) -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
             s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
+                .find(|l| l.starts_with(field))
                 .and_then(|l| l.split_whitespace().nth(1))
                 .and_then(|v| v.parse::<f64>().ok())
         })
-        .map_or(0.0, |kb| kb / 1024.0)
+        .unwrap_or(0.0)
+}
+
+/// Peak resident set size of this process since the last [`reset_peak_rss`], MiB.
+fn rss_mb() -> f64 {
+    status_kib("VmHWM:") / 1024.0
+}
+
+/// Resident set size of this process now, MiB.
+fn rss_now_mb() -> f64 {
+    status_kib("VmRSS:") / 1024.0
 }
 
 /// Resets the kernel's peak-RSS mark (Linux: writing 5 to clear_refs), so the peak
@@ -390,6 +460,11 @@ async fn capture_all(app: &app::App, actor: &Actor, docs: Vec<Vec<u8>>) -> anyho
 
 pub async fn run(cfg: Config, cmd: BenchCmd) -> anyhow::Result<()> {
     let (common, all) = match cmd {
+        BenchCmd::Load {
+            urls,
+            connections,
+            seconds,
+        } => return load_main(&urls, connections, seconds).await,
         BenchCmd::Verify { common } => (common, None),
         BenchCmd::All {
             common,
@@ -534,9 +609,10 @@ async fn run_inner(
     });
     let bare = bare_server().await?;
     let dur = Duration::from_secs(seconds.max(1));
-    let bare_r = load(Arc::new(vec![bare]), connections, dur).await;
+    let bare_r = load_child(&[bare], connections, dur).await?;
     let rss_reset = reset_peak_rss();
-    let ver_r = load(Arc::new(urls), connections, dur).await;
+    let rss_start = rss_now_mb();
+    let ver_r = load_child(&urls, connections, dur).await?;
     let rss = rss_mb();
     app.flush_scans().await;
     rows.push(
@@ -563,7 +639,7 @@ async fn run_inner(
     rows.push(row(
         "peak RSS during the verification load",
         format!(
-            "{rss:.0} MiB (server + load generator in one process{})",
+            "{rss:.0} MiB, server process only ({rss_start:.0} MiB resident when the load began{})",
             if rss_reset { "" } else { "; peak since start" }
         ),
         "≤ 256 MB",
@@ -854,7 +930,7 @@ async fn workloads_after_verify(
         })
         .collect::<Result<_, _>>()
         .map_err(|e| anyhow!("tile: {e}"))?;
-    let tile_r = load(Arc::new(tile_urls), connections, dur).await;
+    let tile_r = load_child(&tile_urls, connections, dur).await?;
     rows.push(
         row(
             format!("log tiles (level 0), {connections} connections"),
