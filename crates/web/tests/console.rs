@@ -1037,10 +1037,10 @@ mod employer_and_regulator {
                 && html.contains(">0 + 1 = 1</text>"),
             "{html}"
         );
-        // The failed checklist item.
+        // The failed checklist item, by its text in the draw's item list.
         assert!(
-            html.contains("<tr><td>c2</td><td class=\"num\">1</td></tr>")
-                && html.contains("<title>c2: 1</title>"),
+            html.contains("<tr><td>Ledger kept (c2)</td><td class=\"num\">1</td></tr>")
+                && html.contains("<title>Ledger kept (c2): 1</title>"),
             "{html}"
         );
         // Records filed this month.

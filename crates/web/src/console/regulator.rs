@@ -226,13 +226,34 @@ fn bump<K: Ord>(m: &mut BTreeMap<K, u64>, key: K, n: u64) {
     *m.entry(key).or_insert(0) += n;
 }
 
-/// Computes the analytics page from the records, targets, fraud-analytics
-/// answer, alerts and recall dates. Pure, so it is tested without a server.
+/// What the analytics page names things by: each target's region, and the text of
+/// each checklist item of each draw's item list.
+#[derive(Default)]
+pub(crate) struct Names {
+    /// Target code → region.
+    pub regions: HashMap<String, String>,
+    /// (draw id, item code) → the item's text in the draw's item list.
+    pub items: HashMap<(i64, String), String>,
+}
+
+impl Names {
+    /// A failed checklist item as the chart shows it: its text with its code, or the
+    /// code alone when the draw's list does not name it.
+    fn item_label(&self, draw_id: i64, code: &str) -> String {
+        match self.items.get(&(draw_id, code.to_string())) {
+            Some(text) => format!("{text} ({code})"),
+            None => code.to_string(),
+        }
+    }
+}
+
+/// Computes the analytics page from the records, names, fraud-analytics answer,
+/// alerts and recall dates. Pure, so it is tested without a server.
 pub(crate) fn figures(
     l: Lang,
     today: NaiveDate,
     records: &[app::draws::records::RecordView],
-    regions: &HashMap<String, String>,
+    names: &Names,
     analytics: &Value,
     alerts: &[store::scans::Alert],
     recall_dates: &[NaiveDate],
@@ -274,14 +295,15 @@ pub(crate) fn figures(
             .map(|a| a.item.as_str())
             .collect();
         for item in &failed {
-            bump(&mut failed_items, (*item).to_string(), 1);
+            bump(&mut failed_items, names.item_label(r.draw_id, item), 1);
         }
         hazards += body.hazards.len() as u64;
         let found = !failed.is_empty() || !body.findings.is_empty() || !body.hazards.is_empty();
         if found {
             with_problems += 1;
         }
-        let region = regions
+        let region = names
+            .regions
             .get(&r.target)
             .filter(|s| !s.trim().is_empty())
             .cloned()
@@ -381,7 +403,7 @@ pub(crate) fn figures(
             "failed",
             failed_title,
             l.t(
-                "Checklist items answered \"fail\" in current inspections, by item code.",
+                "Checklist items answered \"fail\" in current inspections, by item (its text in the draw's item list, and its code).",
                 "现行检查中结果为“不合格”的检查项目，按项目编号统计。",
             ),
             (l.t("Checklist item", "检查项目"), l.t("Failures", "不合格次数")),
@@ -514,6 +536,23 @@ async fn analytics_page(State(ctx): State<ApiContext>, c: Console) -> Response {
         .into_iter()
         .map(|t| (t.code, t.region))
         .collect();
+    // Item texts by list, then by the draw that used the list.
+    let mut lists: HashMap<String, Vec<(String, String)>> = HashMap::new();
+    for list in try_page!(c, ctx.app.store.list_item_lists().await, back) {
+        let items: Vec<app::draws::ItemInput> =
+            serde_json::from_str(&list.items).unwrap_or_default();
+        lists.insert(
+            list.code,
+            items.into_iter().map(|i| (i.code, i.text)).collect(),
+        );
+    }
+    let mut items = HashMap::new();
+    for d in try_page!(c, ctx.app.store.list_draws().await, back) {
+        for (code, text) in lists.get(&d.item_list).into_iter().flatten() {
+            items.insert((d.id, code.clone()), text.clone());
+        }
+    }
+    let names = Names { regions, items };
     let alerts = try_page!(c, ctx.app.list_alerts(a, None).await, back);
     let recall_dates: Vec<NaiveDate> =
         try_page!(c, ctx.app.store.recalled_batches(u32::MAX).await, back)
@@ -525,7 +564,7 @@ async fn analytics_page(State(ctx): State<ApiContext>, c: Console) -> Response {
         c.l,
         today,
         &records,
-        &regions,
+        &names,
         &analytics,
         &alerts,
         &recall_dates,
@@ -582,7 +621,13 @@ mod tests {
             record(4, "rectification", "T2", Some(3), false),
             broken,
         ];
-        let regions = HashMap::from([("T1".to_string(), "north".to_string())]);
+        let names = Names {
+            regions: HashMap::from([("T1".to_string(), "north".to_string())]),
+            items: HashMap::from([(
+                (1, "c1".to_string()),
+                "Lanyard stitching intact".to_string(),
+            )]),
+        };
         let analytics = json!({"flags": [
             {"kind": "late_filing", "inspector": "I1", "records": [3], "explanation": "filed late"}
         ]});
@@ -590,7 +635,7 @@ mod tests {
             Lang::En,
             day("2026-12-05"),
             &records,
-            &regions,
+            &names,
             &analytics,
             &[],
             &[day("2026-11-02")],
@@ -609,8 +654,10 @@ mod tests {
         );
         assert_eq!(
             f.inspection_charts[2].rows,
-            vec![("c1".to_string(), vec![1])]
+            vec![("Lanyard stitching intact (c1)".to_string(), vec![1])]
         );
+        // An item the draw's list does not name keeps its code.
+        assert_eq!(names.item_label(2, "c1"), "c1");
         assert_eq!(f.flag_rows.len(), 1);
         assert_eq!(f.flag_rows[0].records, "#3");
         assert!(f.flags.rows.contains(&("late filing".to_string(), vec![1])));
