@@ -34,6 +34,10 @@ pub enum BenchCmd {
         /// workload; the first ones commission the lot.
         #[arg(long, default_value_t = 20)]
         docs: u64,
+        /// Concurrent capture clients submitting those documents (each waits for
+        /// its `202` before sending its next document).
+        #[arg(long, default_value_t = 8)]
+        capture_clients: usize,
         /// Item histories timed (the p99 is over these).
         #[arg(long, default_value_t = 300)]
         histories: u64,
@@ -426,34 +430,57 @@ fn sscc(n: u64) -> String {
 }
 
 /// Submits capture jobs and waits until every one finished successfully.
-async fn capture_all(app: &app::App, actor: &Actor, docs: Vec<Vec<u8>>) -> anyhow::Result<()> {
-    let mut ids = Vec::new();
-    for d in docs {
-        let id = app
-            .submit_capture(
-                actor,
-                "application/ld+json",
-                d,
-                app::epcis::capture::ErrorBehaviour::Rollback,
-            )
-            .await
-            .map_err(|e| anyhow!("capture: {e}"))?;
-        ids.push(id);
+/// Captures `docs` as `clients` concurrent clients would (client `i` sends documents
+/// `i`, `i + clients`, … one after another), and returns once every job is finished,
+/// i.e. durable. Documents of one client keep their order.
+async fn capture_all(
+    app: &app::App,
+    actor: &Actor,
+    docs: Vec<Vec<u8>>,
+    clients: usize,
+) -> anyhow::Result<()> {
+    let clients = clients.max(1);
+    let mut queues: Vec<Vec<Vec<u8>>> = vec![Vec::new(); clients];
+    for (i, d) in docs.into_iter().enumerate() {
+        queues[i % clients].push(d);
     }
-    for id in ids {
-        loop {
-            let j = app
-                .capture_job(actor, &id)
-                .await
-                .map_err(|e| anyhow!("capture job: {e}"))?;
-            if !j.running {
-                if !j.success {
-                    return Err(anyhow!("capture job {id} failed: {:?}", j.errors));
-                }
-                break;
+    let mut tasks = Vec::new();
+    for queue in queues {
+        let (app, actor) = (app.clone(), actor.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut ids = Vec::new();
+            for d in queue {
+                let id = app
+                    .submit_capture(
+                        &actor,
+                        "application/ld+json",
+                        d,
+                        app::epcis::capture::ErrorBehaviour::Rollback,
+                    )
+                    .await
+                    .map_err(|e| anyhow!("capture: {e}"))?;
+                ids.push(id);
             }
-            tokio::time::sleep(Duration::from_millis(2)).await;
-        }
+            for id in ids {
+                loop {
+                    let j = app
+                        .capture_job(&actor, &id)
+                        .await
+                        .map_err(|e| anyhow!("capture job: {e}"))?;
+                    if !j.running {
+                        if !j.success {
+                            return Err(anyhow!("capture job {id} failed: {:?}", j.errors));
+                        }
+                        break;
+                    }
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+            }
+            anyhow::Ok(())
+        }));
+    }
+    for t in tasks {
+        t.await.map_err(|e| anyhow!("capture client: {e}"))??;
     }
     Ok(())
 }
@@ -470,8 +497,9 @@ pub async fn run(cfg: Config, cmd: BenchCmd) -> anyhow::Result<()> {
             common,
             lot_items,
             docs,
+            capture_clients,
             histories,
-        } => (common, Some((lot_items, docs, histories))),
+        } => (common, Some((lot_items, docs, histories, capture_clients))),
     };
     let Common {
         codes,
@@ -497,7 +525,7 @@ async fn run_inner(
     issue: u64,
     connections: usize,
     seconds: u64,
-    all: Option<(u64, u64, u64)>,
+    all: Option<(u64, u64, u64, usize)>,
 ) -> anyhow::Result<()> {
     let started = Instant::now();
     let load_before = load_avg();
@@ -654,14 +682,14 @@ async fn run_inner(
         "",
     ));
 
-    if let Some((lot_items, docs, histories)) = all {
+    if let Some((lot_items, docs, histories, capture_clients)) = all {
         workloads_after_verify(
             cfg,
             &app,
             &operator,
             &base,
             &mut rows,
-            (lot_items, docs, histories),
+            (lot_items, docs, histories, capture_clients),
             connections,
             dur,
             bare_r.rps(),
@@ -692,7 +720,7 @@ async fn workloads_after_verify(
     operator: &Actor,
     base: &str,
     rows: &mut Vec<Row>,
-    (lot_items, docs, histories): (u64, u64, u64),
+    (lot_items, docs, histories, capture_clients): (u64, u64, u64, usize),
     connections: usize,
     dur: Duration,
     bare_rps: f64,
@@ -777,14 +805,16 @@ async fn workloads_after_verify(
     sqlite_checkpoint(cfg);
     let before = db_bytes(cfg).await?;
     let t = Instant::now();
-    capture_all(app, operator, documents).await?;
+    capture_all(app, operator, documents, capture_clients).await?;
     let cap_secs = t.elapsed().as_secs_f64();
     sqlite_checkpoint(cfg);
     let after_bytes = db_bytes(cfg).await?;
     let eps = n_events as f64 / cap_secs.max(1e-9);
     rows.push(
         row(
-            format!("EPCIS capture, {n_docs} docs × 100 ObjectEvents × 10 EPCs"),
+            format!(
+                "EPCIS capture, {n_docs} docs × 100 ObjectEvents × 10 EPCs, {capture_clients} clients"
+            ),
             format!("{eps:.0} events/s ({cap_secs:.2} s, acknowledged when durable)"),
             "≥ 10,000 events/s",
         )
@@ -823,7 +853,8 @@ async fn workloads_after_verify(
             "epcList": [sscc(1_000_000 + p)], "action": "OBSERVE", "bizStep": "receiving", "bizLocation": {"id": depot}}));
     }
     let packing: Vec<Vec<u8>> = evs.chunks(100).map(|c| epcis_doc(c.to_vec())).collect();
-    capture_all(app, operator, packing).await?;
+    // One client: packing, shipping and receiving arrive in order.
+    capture_all(app, operator, packing, 1).await?;
 
     // Traceability: item histories (carton → pallet) and the lot's forward trace.
     let mut lat: Vec<u32> = Vec::new();
