@@ -188,47 +188,6 @@ fn count_events(body: &[u8]) -> serde_json::Result<usize> {
     Ok(n)
 }
 
-#[cfg(test)]
-mod count_tests {
-    use super::count_events;
-
-    /// The count agrees with the parsed document's `/epcisBody/eventList`
-    /// length, including odd shapes, and malformed JSON is refused.
-    #[test]
-    fn counts_like_a_parsed_value() {
-        for doc in [
-            r#"{"epcisBody":{"eventList":[{},{"a":[1,2]},3]}}"#,
-            r#"{"epcisBody":{"eventList":[]}}"#,
-            r#"{"epcisBody":{"eventList":{"a":1}}}"#,
-            r#"{"epcisBody":{"eventList":"x"}}"#,
-            r#"{"epcisBody":[1,2,3]}"#,
-            r#"{"eventList":[1,2]}"#,
-            r#"[1,2]"#,
-            r#"7"#,
-            r#"{"epcisBody":{"eventList":[1],"eventList":[1,2]}}"#,
-            r#"{"x":{"epcisBody":{"eventList":[1]}},"epcisBody":{"eventList":[true,null]}}"#,
-            " {\"epcisBody\" : {\"eventList\" : [ \"\\u00e9\" ] } } \n",
-        ] {
-            let v: serde_json::Value = serde_json::from_str(doc).expect(doc);
-            let want = v
-                .pointer("/epcisBody/eventList")
-                .and_then(serde_json::Value::as_array)
-                .map_or(0, Vec::len);
-            assert_eq!(count_events(doc.as_bytes()).ok(), Some(want), "{doc}");
-        }
-        for bad in [
-            "",
-            "{",
-            r#"{"epcisBody":{"eventList":[1,]}}"#,
-            r#"{"epcisBody":1} x"#,
-            "[1] [2]",
-        ] {
-            assert!(serde_json::from_str::<serde_json::Value>(bad).is_err());
-            assert!(count_events(bad.as_bytes()).is_err(), "{bad:?}");
-        }
-    }
-}
-
 /// Jobs being processed by this process (a `running` job not in here is resumed).
 fn active() -> &'static Mutex<HashSet<String>> {
     static ACTIVE: OnceLock<Mutex<HashSet<String>>> = OnceLock::new();
@@ -607,5 +566,46 @@ impl App {
             )));
         }
         Ok(event_id)
+    }
+}
+
+#[cfg(test)]
+mod count_tests {
+    use super::count_events;
+
+    /// The count agrees with the parsed document's `/epcisBody/eventList`
+    /// length, including odd shapes, and malformed JSON is refused.
+    #[test]
+    fn counts_like_a_parsed_value() {
+        for doc in [
+            r#"{"epcisBody":{"eventList":[{},{"a":[1,2]},3]}}"#,
+            r#"{"epcisBody":{"eventList":[]}}"#,
+            r#"{"epcisBody":{"eventList":{"a":1}}}"#,
+            r#"{"epcisBody":{"eventList":"x"}}"#,
+            r#"{"epcisBody":[1,2,3]}"#,
+            r#"{"eventList":[1,2]}"#,
+            r#"[1,2]"#,
+            r#"7"#,
+            r#"{"epcisBody":{"eventList":[1],"eventList":[1,2]}}"#,
+            r#"{"x":{"epcisBody":{"eventList":[1]}},"epcisBody":{"eventList":[true,null]}}"#,
+            " {\"epcisBody\" : {\"eventList\" : [ \"\\u00e9\" ] } } \n",
+        ] {
+            let v: serde_json::Value = serde_json::from_str(doc).expect(doc);
+            let want = v
+                .pointer("/epcisBody/eventList")
+                .and_then(serde_json::Value::as_array)
+                .map_or(0, Vec::len);
+            assert_eq!(count_events(doc.as_bytes()).ok(), Some(want), "{doc}");
+        }
+        for bad in [
+            "",
+            "{",
+            r#"{"epcisBody":{"eventList":[1,]}}"#,
+            r#"{"epcisBody":1} x"#,
+            "[1] [2]",
+        ] {
+            assert!(serde_json::from_str::<serde_json::Value>(bad).is_err());
+            assert!(count_events(bad.as_bytes()).is_err(), "{bad:?}");
+        }
     }
 }
