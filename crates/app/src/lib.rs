@@ -113,4 +113,13 @@ impl App {
         self.clock = clock;
         self
     }
+
+    /// Replaces the log settings (and with them the log service: signing key,
+    /// cached tiles). For tests and tools that build an [`App`] before its
+    /// log has signed anything.
+    pub fn with_log_settings(mut self, settings: log::LogSettings) -> App {
+        self.log = Arc::new(log::Sequencer::new(settings.clone()));
+        self.config.log = settings;
+        self
+    }
 }

@@ -24,7 +24,10 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::str::FromStr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
+
+use bytes::Bytes;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -59,6 +62,13 @@ pub struct LogSettings {
     /// …or as soon as this many entries are pending. Also the largest batch.
     pub batch: u64,
     pub witnesses: Vec<WitnessConfig>,
+    /// How long tile and bundle requests may rely on the latest signed
+    /// checkpoint kept in memory before reading it from the database again
+    /// (see [`LatestTree`]). `0` reads it on every request. A checkpoint signed
+    /// by this node's sequencer is known at once; one written to the database
+    /// by anything else (another node, or a rewrite behind the platform's back)
+    /// shows in the served tiles within this bound.
+    pub checkpoint_refresh: Duration,
 }
 
 impl Default for LogSettings {
@@ -69,9 +79,13 @@ impl Default for LogSettings {
             interval: Duration::from_millis(500),
             batch: 4096,
             witnesses: Vec::new(),
+            checkpoint_refresh: Duration::from_millis(DEFAULT_CHECKPOINT_REFRESH_MS),
         }
     }
 }
+
+/// Default of [`LogSettings::checkpoint_refresh`], in milliseconds.
+pub const DEFAULT_CHECKPOINT_REFRESH_MS: u64 = 1000;
 
 /// Generates a new signer key string for `origin`.
 pub fn generate_signing_key(origin: &str) -> Result<String> {
@@ -110,41 +124,67 @@ type TreeTag = (u64, [u8; 32]);
 /// rewritten in place must show too). Bounded by bytes; when full, the least
 /// recently used half of the entries goes.
 struct TileCache {
-    map: HashMap<TileKey, (Arc<Vec<u8>>, TreeTag, u64)>,
+    map: HashMap<TileKey, (Bytes, TreeTag, AtomicU64)>,
     bytes: usize,
-    tick: u64,
+    tick: AtomicU64,
 }
 
 /// Memory budget of the tile cache (about 8,000 level-0 tiles).
 const TILE_CACHE_BYTES: usize = 64 << 20;
 
 impl TileCache {
-    fn get(&mut self, key: TileKey, tree: TreeTag) -> Option<Arc<Vec<u8>>> {
-        self.tick += 1;
-        let tick = self.tick;
-        match self.map.get_mut(&key) {
+    fn new() -> TileCache {
+        TileCache {
+            map: HashMap::new(),
+            bytes: 0,
+            tick: AtomicU64::new(0),
+        }
+    }
+
+    /// A hit needs only a shared lock: the recency stamp is atomic, and the
+    /// tile's bytes are shared (`Bytes`), not copied.
+    fn get(&self, key: TileKey, tree: TreeTag) -> Option<Bytes> {
+        match self.map.get(&key) {
             Some((data, tag, used)) if *tag == tree => {
-                *used = tick;
+                let tick = self.tick.fetch_add(1, Ordering::Relaxed) + 1;
+                used.store(tick, Ordering::Relaxed);
                 Some(data.clone())
             }
             _ => None,
         }
     }
 
-    fn put(&mut self, key: TileKey, tree: TreeTag, data: Arc<Vec<u8>>) {
-        self.tick += 1;
+    fn put(&mut self, key: TileKey, tree: TreeTag, data: Bytes) {
+        let tick = self.tick.fetch_add(1, Ordering::Relaxed) + 1;
         self.bytes += data.len();
-        if let Some((old, _, _)) = self.map.insert(key, (data, tree, self.tick)) {
+        if let Some((old, _, _)) = self.map.insert(key, (data, tree, AtomicU64::new(tick))) {
             self.bytes -= old.len();
         }
         if self.bytes > TILE_CACHE_BYTES {
-            let mut ticks: Vec<u64> = self.map.values().map(|(_, _, t)| *t).collect();
+            let mut ticks: Vec<u64> = self
+                .map
+                .values()
+                .map(|(_, _, t)| t.load(Ordering::Relaxed))
+                .collect();
             ticks.sort_unstable();
             let cut = ticks.get(ticks.len() / 2).copied().unwrap_or(u64::MAX);
-            self.map.retain(|_, (_, _, t)| *t > cut);
+            self.map
+                .retain(|_, (_, _, t)| t.load(Ordering::Relaxed) > cut);
             self.bytes = self.map.values().map(|(d, _, _)| d.len()).sum();
         }
     }
+}
+
+/// The latest signed checkpoint as this node last knew it: set by this node's
+/// sequencer when it signs, and by every read from the database. Tile and
+/// bundle requests use it while it is younger than
+/// [`LogSettings::checkpoint_refresh`], so a served tile costs no database
+/// read; older, it is read again. A request for a tile beyond it always reads
+/// the database (another node may have signed a larger tree).
+#[derive(Debug, Clone, Copy)]
+struct LatestTree {
+    tree: TreeTag,
+    read_at: Instant,
 }
 
 /// The log service: owns the signing key, the sequencing state and the cache
@@ -156,7 +196,8 @@ pub struct Sequencer {
     settings: LogSettings,
     state: tokio::sync::Mutex<SeqState>,
     http: reqwest::Client,
-    tiles: std::sync::Mutex<TileCache>,
+    tiles: std::sync::RwLock<TileCache>,
+    latest: std::sync::RwLock<Option<LatestTree>>,
 }
 
 impl std::fmt::Debug for Sequencer {
@@ -303,22 +344,39 @@ impl Sequencer {
                 .timeout(Duration::from_secs(10))
                 .build()
                 .unwrap_or_default(),
-            tiles: std::sync::Mutex::new(TileCache {
-                map: HashMap::new(),
-                bytes: 0,
-                tick: 0,
-            }),
+            tiles: std::sync::RwLock::new(TileCache::new()),
+            latest: std::sync::RwLock::new(None),
         }
     }
 
-    fn cached_tile(&self, key: TileKey, tree: TreeTag) -> Option<Arc<Vec<u8>>> {
-        self.tiles.lock().ok()?.get(key, tree)
+    fn cached_tile(&self, key: TileKey, tree: TreeTag) -> Option<Bytes> {
+        self.tiles.read().ok()?.get(key, tree)
     }
 
-    fn cache_tile(&self, key: TileKey, tree: TreeTag, data: &[u8]) {
-        if let Ok(mut c) = self.tiles.lock() {
-            c.put(key, tree, Arc::new(data.to_vec()));
+    fn cache_tile(&self, key: TileKey, tree: TreeTag, data: Bytes) {
+        if let Ok(mut c) = self.tiles.write() {
+            c.put(key, tree, data);
         }
+    }
+
+    /// Records the latest signed tree as just read or signed.
+    fn remember_tree(&self, tree: TreeTag) {
+        if let Ok(mut l) = self.latest.write() {
+            *l = Some(LatestTree {
+                tree,
+                read_at: Instant::now(),
+            });
+        }
+    }
+
+    /// The latest signed tree kept in memory, if it is recent enough to use.
+    fn recent_tree(&self) -> Option<TreeTag> {
+        let refresh = self.settings.checkpoint_refresh;
+        if refresh.is_zero() {
+            return None;
+        }
+        let l = (*self.latest.read().ok()?)?;
+        (l.read_at.elapsed() < refresh).then_some(l.tree)
     }
 
     pub fn origin(&self) -> &str {
@@ -409,7 +467,10 @@ impl Sequencer {
         };
         let first = tlog::stored_hash_count(tree).map_err(map_tlog)?;
         match store.integrate(tree, first, &hashes, &stored).await {
-            Ok(()) => st.range = Some(next),
+            Ok(()) => {
+                st.range = Some(next);
+                self.remember_tree((stored.size, stored.root));
+            }
             Err(e) => {
                 // Someone else (another node) integrated; reload next time.
                 st.range = None;
@@ -644,16 +705,41 @@ impl crate::App {
         Ok(self.store.latest_checkpoint().await?.map_or(0, |c| c.size))
     }
 
-    /// Contents of a hash tile, `None` if beyond the current tree. Full tiles
-    /// are served from memory while the checkpoint they were read under is
-    /// still the latest (see `TileCache`).
-    pub async fn log_tile(&self, tile: tlog::Tile) -> Result<Option<Arc<Vec<u8>>>> {
-        let tree: TreeTag = self
+    /// The latest signed tree read from the database (and remembered).
+    async fn stored_tree(&self) -> Result<TreeTag> {
+        let tree = self
             .store
             .latest_checkpoint()
             .await?
             .map_or((0, [0; 32]), |c| (c.size, c.root));
-        if !tile_within(tile.level(), tile.index(), tile.width(), tree.0) {
+        self.log.remember_tree(tree);
+        Ok(tree)
+    }
+
+    /// The latest signed tree for a request that needs `(level, index, width)`
+    /// to lie within it: the one in memory while it is recent (see
+    /// [`LogSettings::checkpoint_refresh`]) and covers the request, else the
+    /// one in the database. Returns the tree and whether the request lies
+    /// within it.
+    async fn tree_for(&self, level: u8, index: u64, width: u16) -> Result<(TreeTag, bool)> {
+        if let Some(tree) = self.log.recent_tree()
+            && tile_within(level, index, width, tree.0)
+        {
+            return Ok((tree, true));
+        }
+        let tree = self.stored_tree().await?;
+        Ok((tree, tile_within(level, index, width, tree.0)))
+    }
+
+    /// Contents of a hash tile, `None` if beyond the current tree. Full tiles
+    /// are served from memory while the checkpoint they were read under is
+    /// still the latest known (see `TileCache` and `LatestTree`: at most
+    /// [`LogSettings::checkpoint_refresh`] behind the database).
+    pub async fn log_tile(&self, tile: tlog::Tile) -> Result<Option<Bytes>> {
+        let (tree, within) = self
+            .tree_for(tile.level(), tile.index(), tile.width())
+            .await?;
+        if !within {
             return Ok(None);
         }
         let key = (tile.level(), tile.index());
@@ -662,18 +748,21 @@ impl crate::App {
         {
             return Ok(Some(data));
         }
-        let data =
-            with_stored_hashes(self.store.as_ref(), |h| tlog::read_tile_data(tile, h)).await?;
+        let data = Bytes::from(
+            with_stored_hashes(self.store.as_ref(), |h| tlog::read_tile_data(tile, h)).await?,
+        );
         if tile.is_full() {
-            self.log.cache_tile(key, tree, &data);
+            self.log.cache_tile(key, tree, data.clone());
         }
-        Ok(Some(Arc::new(data)))
+        Ok(Some(data))
     }
 
-    /// An entry bundle, `None` if beyond the current tree.
+    /// An entry bundle, `None` if beyond the current tree. The entries are
+    /// always read from the database (never cached), so an entry rewritten in
+    /// place shows at once; only the tree size may come from memory.
     pub async fn log_bundle(&self, bundle: tlog::Bundle) -> Result<Option<Vec<u8>>> {
-        let size = self.tree_size().await?;
-        if !tile_within(0, bundle.index(), bundle.width(), size) {
+        let (_, within) = self.tree_for(0, bundle.index(), bundle.width()).await?;
+        if !within {
             return Ok(None);
         }
         let first = bundle.index() * 256;
@@ -828,15 +917,11 @@ mod tests {
 
     #[test]
     fn tile_cache_keeps_recent_tiles_within_its_budget() {
-        let mut c = TileCache {
-            map: HashMap::new(),
-            bytes: 0,
-            tick: 0,
-        };
+        let mut c = TileCache::new();
         let tree = (512, [7; 32]);
-        let tile = |i: u64| Arc::new(vec![i as u8; 8192]);
+        let tile = |i: u64| Bytes::from(vec![i as u8; 8192]);
         c.put((0, 0), tree, tile(0));
-        assert_eq!(c.get((0, 0), tree).as_deref(), Some(&vec![0u8; 8192]));
+        assert_eq!(c.get((0, 0), tree).as_deref(), Some(&[0u8; 8192][..]));
         assert!(c.get((1, 0), tree).is_none(), "levels are distinct");
         assert!(
             c.get((0, 0), (513, [8; 32])).is_none(),

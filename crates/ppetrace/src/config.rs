@@ -35,6 +35,7 @@ struct FileConfig {
     log_signing_key_file: Option<PathBuf>,
     log_interval_ms: Option<u64>,
     log_batch: Option<u64>,
+    log_checkpoint_refresh_ms: Option<u64>,
     #[serde(default)]
     log_witness: Vec<WitnessEntry>,
 }
@@ -66,6 +67,9 @@ pub struct Config {
     pub log_signing_key_file: Option<PathBuf>,
     pub log_interval_ms: u64,
     pub log_batch: u64,
+    /// How stale (ms) the in-memory latest checkpoint may be for tile and
+    /// bundle requests (`app::log::LogSettings::checkpoint_refresh`).
+    pub log_checkpoint_refresh_ms: u64,
     pub log_witnesses: Vec<WitnessEntry>,
 }
 
@@ -158,6 +162,14 @@ impl Config {
                 None => file.log_interval_ms.unwrap_or(500),
             },
             log_batch: file.log_batch.unwrap_or(4096).max(1),
+            log_checkpoint_refresh_ms: match env("PPETRACE_LOG_CHECKPOINT_REFRESH_MS") {
+                Some(v) => v
+                    .parse()
+                    .context("PPETRACE_LOG_CHECKPOINT_REFRESH_MS must be a number")?,
+                None => file
+                    .log_checkpoint_refresh_ms
+                    .unwrap_or(app::log::DEFAULT_CHECKPOINT_REFRESH_MS),
+            },
             log_witnesses: file.log_witness,
         })
     }
@@ -182,6 +194,7 @@ impl Config {
             signing_key: Some(self.log_signing_key()?),
             interval: std::time::Duration::from_millis(self.log_interval_ms.max(1)),
             batch: self.log_batch,
+            checkpoint_refresh: std::time::Duration::from_millis(self.log_checkpoint_refresh_ms),
             witnesses: self
                 .log_witnesses
                 .iter()

@@ -64,16 +64,13 @@ async fn tile(
     let parsed = tlog::parse_path(&format!("tile/{path}"))
         .map_err(|e| ApiError::bad_request("path", format!("not a tlog-tiles path: {e}")))?;
     let (data, full) = match parsed {
-        // A cached full tile is shared; the copy of its 8 KiB is cheaper than
-        // the database reads it replaces.
-        tlog::TilePath::Tile(t) => (
-            ctx.app
-                .log_tile(t)
-                .await?
-                .map(std::sync::Arc::unwrap_or_clone),
-            t.is_full(),
+        // A cached full tile is shared (`Bytes`): the response body points at
+        // the cached 8 KiB, nothing is copied.
+        tlog::TilePath::Tile(t) => (ctx.app.log_tile(t).await?, t.is_full()),
+        tlog::TilePath::Bundle(b) => (
+            ctx.app.log_bundle(b).await?.map(axum::body::Bytes::from),
+            b.is_full(),
         ),
-        tlog::TilePath::Bundle(b) => (ctx.app.log_bundle(b).await?, b.is_full()),
     };
     let data = data.ok_or_else(|| not_found("this tile (beyond the tree)"))?;
     Ok((

@@ -1015,7 +1015,114 @@ async fn malformed_query_strings_are_problems(b: store::Backend) {
     }
 }
 
+/// Parses `logIndexes` ("5-104,110") into the indexes it names.
+fn log_indexes(job: &Value) -> Vec<u64> {
+    let mut out = Vec::new();
+    for part in job["logIndexes"].as_str().unwrap_or("").split(',') {
+        if part.is_empty() {
+            continue;
+        }
+        let (a, b) = part.split_once('-').unwrap_or((part, part));
+        out.extend(a.parse::<u64>().unwrap()..=b.parse::<u64>().unwrap());
+    }
+    out
+}
+
+/// Documents captured at the same time (rollback and proceed, one of them
+/// invalid) each get their own outcome: the good ones store every event with
+/// one log entry each, named in their own job's `logIndexes` and in no other;
+/// the invalid rollback document stores nothing; the proceed document stores
+/// its valid events and reports the invalid one.
+async fn concurrent_documents_each_get_their_own_outcome(b: store::Backend) {
+    let t = spawn_app(b).await;
+    let (_, key) = org(&t, "6931234", &["manufacturer"]).await;
+    let event = |d: usize, i: usize| {
+        let mut e = object_event(
+            &format!("2025-03-01T08:{:02}:{:02}+08:00", d, i),
+            vec![sgtin("6931234", (d * 1000 + i) as u64)],
+            "inspecting",
+            None,
+        );
+        e["eventID"] = json!(format!("urn:uuid:00000000-0000-4000-8000-{:06}{:06}", d, i));
+        e
+    };
+    let n = 20;
+    let docs: Vec<String> = (0..6)
+        .map(|d| {
+            let mut evs: Vec<Value> = (0..n).map(|i| event(d, i)).collect();
+            if d == 2 || d == 4 {
+                // Invalid: not a time.
+                evs[7]["eventTime"] = json!("yesterday");
+            }
+            doc(evs)
+        })
+        .collect();
+    let behaviour = |d: usize| if d == 4 { Some("proceed") } else { None };
+    let ct = "application/ld+json";
+    let (j0, j1, j2, j3, j4, j5) = tokio::join!(
+        capture(&t, &key, ct, docs[0].clone(), behaviour(0)),
+        capture(&t, &key, ct, docs[1].clone(), behaviour(1)),
+        capture(&t, &key, ct, docs[2].clone(), behaviour(2)),
+        capture(&t, &key, ct, docs[3].clone(), behaviour(3)),
+        capture(&t, &key, ct, docs[4].clone(), behaviour(4)),
+        capture(&t, &key, ct, docs[5].clone(), behaviour(5)),
+    );
+    let jobs = [j0, j1, j2, j3, j4, j5];
+    let mut all: HashSet<u64> = HashSet::new();
+    for (d, job) in jobs.iter().enumerate() {
+        let idx = log_indexes(job);
+        match d {
+            2 => {
+                assert_eq!(job["success"], false, "{job}");
+                assert!(!job["errors"].as_array().unwrap().is_empty(), "{job}");
+                assert!(idx.is_empty(), "{job}");
+            }
+            4 => {
+                assert_eq!(job["success"], false, "{job}");
+                let errs = job["errors"].as_array().unwrap();
+                assert_eq!(errs.len(), 1, "{job}");
+                assert_eq!(errs[0]["eventIndex"], 7, "{job}");
+                assert_eq!(idx.len(), n - 1, "{job}");
+            }
+            _ => {
+                assert_eq!(job["success"], true, "{job}");
+                assert_eq!(idx.len(), n, "{job}");
+            }
+        }
+        // Each index is this job's event entry, and no other job's.
+        for i in &idx {
+            assert!(all.insert(*i), "index {i} named by two jobs");
+            let entry = t.get(&format!("/log/entry/{i}"), None).await;
+            assert_eq!(entry.status(), StatusCode::OK);
+            let text = entry.text().await.unwrap();
+            assert!(
+                text.contains(&format!("id event=urn:uuid:00000000-0000-4000-8000-{d:06}")),
+                "job {d}, index {i}: {text}"
+            );
+        }
+    }
+    // Stored events: all of the good documents, none of the rolled-back one.
+    for d in 0..6 {
+        let (s, out, _) = query(
+            &t,
+            &key,
+            &format!(
+                "/events?EQ_eventID=urn:uuid:00000000-0000-4000-8000-{:06}{:06}",
+                d, 0
+            ),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{out}");
+        assert_eq!(
+            event_list(&out).len(),
+            usize::from(d != 2),
+            "doc {d}: {out}"
+        );
+    }
+}
+
 both_backends!(
+    concurrent_documents_each_get_their_own_outcome,
     running_jobs_are_resumed_at_start_up,
     malformed_query_strings_are_problems,
     every_gs1_example_is_captured_and_queried_back,

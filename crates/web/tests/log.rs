@@ -488,7 +488,148 @@ async fn write_responses_carry_their_log_index(b: store::Backend) {
         .expect("the receipt's index is included in the signed tree");
 }
 
+/// Raw SQL behind the app's back (what an operator with database access could do).
+async fn sql(t: &TestApp, statements: &str) {
+    match &t.guard {
+        testkit::DbGuard::Sqlite(dir) => {
+            let c = rusqlite::Connection::open(dir.path().join("ppetrace.db")).unwrap();
+            c.execute_batch(statements).unwrap();
+        }
+        testkit::DbGuard::Postgres { admin_url, name } => {
+            let (c, conn) = tokio_postgres::connect(
+                &testkit::with_database(admin_url, name),
+                tokio_postgres::NoTls,
+            )
+            .await
+            .unwrap();
+            tokio::spawn(conn);
+            c.batch_execute(statements).await.unwrap();
+        }
+    }
+}
+
+async fn spawn_with_refresh(b: store::Backend, refresh: std::time::Duration) -> TestApp {
+    spawn_app_with(b, |app| {
+        let settings = app::log::LogSettings {
+            checkpoint_refresh: refresh,
+            ..app.config.log.clone()
+        };
+        app.with_log_settings(settings)
+    })
+    .await
+}
+
+async fn tile_bytes(t: &TestApp, path: &str) -> (StatusCode, Vec<u8>) {
+    let r = t.get(path, None).await;
+    (r.status(), r.bytes().await.unwrap().to_vec())
+}
+
+/// Stored hash 0 (leaf 0) and the latest checkpoint's root replaced with raw
+/// SQL: a tree rewritten behind the platform's back, as a second node or an
+/// operator could leave it.
+fn hex_literal(t: &TestApp, bytes: &[u8]) -> String {
+    let hex: String = bytes.iter().map(|b| format!("{b:02X}")).collect();
+    match t.guard {
+        testkit::DbGuard::Sqlite(_) => format!("X'{hex}'"),
+        testkit::DbGuard::Postgres { .. } => format!("decode('{hex}', 'hex')"),
+    }
+}
+
+async fn rewrite_first_leaf(t: &TestApp) -> Vec<u8> {
+    let forged = vec![0xAB_u8; 32];
+    let stmt = format!(
+        "UPDATE log_hashes SET hash = {ab} WHERE idx = 0;
+         UPDATE log_checkpoints SET root = {cd}
+           WHERE size = (SELECT max(size) FROM log_checkpoints);",
+        ab = hex_literal(t, &forged),
+        cd = hex_literal(t, &[0xCD; 32]),
+    );
+    sql(t, &stmt).await;
+    forged
+}
+
+/// With `checkpoint_refresh` 0 every tile request reads the latest checkpoint:
+/// a full tile cached under the old tree is not served once the database
+/// holds another one, on the very next request.
+async fn tiles_show_a_rewritten_tree_at_once_without_refresh_interval(b: store::Backend) {
+    let t = spawn_with_refresh(b, std::time::Duration::ZERO).await;
+    add_orgs(&t, 300).await;
+    t.app.sequence_log().await.unwrap();
+    let (s, honest) = tile_bytes(&t, "/log/tile/0/000").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(honest.len(), 256 * 32);
+    // Served again from the cache: the same bytes.
+    assert_eq!(tile_bytes(&t, "/log/tile/0/000").await.1, honest);
+    let forged = rewrite_first_leaf(&t).await;
+    let (s, now) = tile_bytes(&t, "/log/tile/0/000").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        &now[..32],
+        &forged[..],
+        "the rewrite shows on the next request"
+    );
+    assert_eq!(&now[32..], &honest[32..]);
+}
+
+/// With the default kind of setting (a checkpoint kept in memory and re-read
+/// at most every `checkpoint_refresh`), a tree rewritten in the database
+/// still shows in the served tiles once the interval has passed; tiles beyond
+/// the remembered tree, and partial tiles, follow the database.
+async fn tiles_show_a_rewritten_tree_after_the_refresh_interval(b: store::Backend) {
+    let refresh = std::time::Duration::from_millis(200);
+    let t = spawn_with_refresh(b, refresh).await;
+    add_orgs(&t, 300).await;
+    t.app.sequence_log().await.unwrap();
+    let (s, honest) = tile_bytes(&t, "/log/tile/0/000").await;
+    assert_eq!(s, StatusCode::OK);
+    let size = t.app.log_checkpoint().await.unwrap().size;
+    let partial = format!("/log/tile/0/001.p/{}", size - 256);
+    let (s, part) = tile_bytes(&t, &partial).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(part.len() as u64, (size - 256) * 32);
+    // Beyond the tree: 404.
+    assert_eq!(
+        t.get("/log/tile/0/002", None).await.status(),
+        StatusCode::NOT_FOUND
+    );
+
+    let forged = rewrite_first_leaf(&t).await;
+    // Within (a generous multiple of) the interval, the rewrite is served.
+    let deadline = std::time::Instant::now() + refresh * 100;
+    let now = loop {
+        let (s, now) = tile_bytes(&t, "/log/tile/0/000").await;
+        assert_eq!(s, StatusCode::OK);
+        if now != honest || std::time::Instant::now() > deadline {
+            break now;
+        }
+        tokio::time::sleep(refresh / 4).await;
+    };
+    assert_eq!(&now[..32], &forged[..], "the rewritten leaf hash is served");
+    assert_eq!(&now[32..], &honest[32..]);
+
+    // This node's sequencer signs a larger tree: the tile that was beyond the
+    // tree is served at once, and so is the grown partial tile.
+    add_orgs(&t, 300).await;
+    sql(&t, "DELETE FROM log_hashes; DELETE FROM log_checkpoints").await;
+    t.app.sequence_log().await.unwrap();
+    let size = t.app.log_checkpoint().await.unwrap().size;
+    let w = size - 512;
+    assert!(w > 0 && w < 256, "{size}");
+    assert_eq!(tile_bytes(&t, "/log/tile/0/001").await.0, StatusCode::OK);
+    let (s, grown) = tile_bytes(&t, &format!("/log/tile/0/002.p/{w}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(grown.len() as u64, w * 32);
+    // The rebuilt tree's first tile is honest again (read under the new tree).
+    assert_eq!(tile_bytes(&t, "/log/tile/0/000").await.1, honest);
+    // An entry bundle is read from the database every time.
+    let (s, bundle) = tile_bytes(&t, &format!("/log/tile/entries/002.p/{w}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(!bundle.is_empty());
+}
+
 both_backends!(
+    tiles_show_a_rewritten_tree_at_once_without_refresh_interval,
+    tiles_show_a_rewritten_tree_after_the_refresh_interval,
     tiles_and_bundles_verify_from_scratch,
     proofs_receipts_and_bad_parameters,
     write_responses_carry_their_log_index,

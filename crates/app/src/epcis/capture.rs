@@ -110,6 +110,84 @@ impl From<store::CaptureJob> for CaptureJobView {
     }
 }
 
+/// A job's document and settings, held in memory while it is processed.
+struct Held {
+    syntax: Syntax,
+    proceed: bool,
+    body: Vec<u8>,
+}
+
+/// The number of events in `/epcisBody/eventList` of a JSON document (0 when
+/// it is absent or not an array), checking that the whole document is
+/// well-formed JSON, without building it in memory.
+fn count_events(body: &[u8]) -> serde_json::Result<usize> {
+    use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+    /// Any JSON value. With keys left, an object's value under the first key
+    /// is read the same way with the rest (the last one wins, as in a parsed
+    /// `Value`); with none left, an array's length. Anything else counts 0.
+    #[derive(Clone, Copy)]
+    struct Path(&'static [&'static str]);
+
+    impl<'de> DeserializeSeed<'de> for Path {
+        type Value = usize;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<usize, D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Path {
+        type Value = usize;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("any JSON value")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<usize, A::Error> {
+            let mut n = 0;
+            while let Some(k) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                match self.0.split_first() {
+                    Some((first, rest)) if *first == k => {
+                        n = map.next_value_seed(Path(rest))?;
+                    }
+                    _ => {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+            }
+            Ok(if self.0.is_empty() { 0 } else { n })
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<usize, A::Error> {
+            let mut n = 0;
+            while seq.next_element::<IgnoredAny>()?.is_some() {
+                n += 1;
+            }
+            Ok(if self.0.is_empty() { n } else { 0 })
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<usize, E> {
+            Ok(0)
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<usize, E> {
+            Ok(0)
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<usize, E> {
+            Ok(0)
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<usize, E> {
+            Ok(0)
+        }
+        fn visit_str<E>(self, _: &str) -> Result<usize, E> {
+            Ok(0)
+        }
+        fn visit_unit<E>(self) -> Result<usize, E> {
+            Ok(0)
+        }
+    }
+
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let n = Path(&["epcisBody", "eventList"]).deserialize(&mut de)?;
+    de.end()?;
+    Ok(n)
+}
+
 /// Jobs being processed by this process (a `running` job not in here is resumed).
 fn active() -> &'static Mutex<HashSet<String>> {
     static ACTIVE: OnceLock<Mutex<HashSet<String>>> = OnceLock::new();
@@ -170,13 +248,10 @@ impl App {
             )));
         }
         if syntax == Syntax::Json {
-            // Well-formedness and the event count are checked before the 202.
-            let v: Value = serde_json::from_slice(&body)
+            // Well-formedness and the event count are checked before the 202,
+            // in one pass that builds nothing (the job parses the document).
+            let n = count_events(&body)
                 .map_err(|e| EpcisFailure::Validation(format!("malformed JSON: {e}")))?;
-            let n = v
-                .pointer("/epcisBody/eventList")
-                .and_then(Value::as_array)
-                .map_or(0, Vec::len);
             if n > CAPTURE_LIMIT {
                 return Err(EpcisFailure::CaptureLimit(format!(
                     "the document has {n} events; the limit (GS1-EPCIS-Capture-Limit) is {CAPTURE_LIMIT}"
@@ -184,22 +259,32 @@ impl App {
             }
         }
         let id = format!("{:032x}", rand::random::<u128>());
-        self.store
-            .create_capture_job(&store::NewCaptureJob {
-                id: id.clone(),
-                owner_org_id: actor.org_id,
-                actor: actor.label(),
-                behaviour: behaviour.as_str().into(),
-                media_type: syntax.as_str().into(),
-                body,
-                created_at: self.clock.now(),
-            })
-            .await?;
-        self.spawn_capture(actor.clone(), id.clone());
+        let mut job = store::NewCaptureJob {
+            id: id.clone(),
+            owner_org_id: actor.org_id,
+            actor: actor.label(),
+            behaviour: behaviour.as_str().into(),
+            media_type: syntax.as_str().into(),
+            body,
+            created_at: self.clock.now(),
+        };
+        self.store.create_capture_job(&job).await?;
+        // The job is durable; this process works on the document it already
+        // holds instead of reading it back.
+        let held = Held {
+            syntax,
+            proceed: behaviour == ErrorBehaviour::Proceed,
+            body: std::mem::take(&mut job.body),
+        };
+        self.spawn_capture_with(actor.clone(), id.clone(), Some(held));
         Ok(id)
     }
 
     fn spawn_capture(&self, actor: Actor, id: String) {
+        self.spawn_capture_with(actor, id, None);
+    }
+
+    fn spawn_capture_with(&self, actor: Actor, id: String, held: Option<Held>) {
         {
             let Ok(mut set) = active().lock() else { return };
             if !set.insert(id.clone()) {
@@ -208,7 +293,11 @@ impl App {
         }
         let app = self.clone();
         tokio::spawn(async move {
-            if let Err(e) = app.process_capture(&actor, &id).await {
+            let done = match held {
+                Some(h) => app.process_held(&actor, &id, h).await,
+                None => app.process_capture(&actor, &id).await,
+            };
+            if let Err(e) = done {
                 tracing::error!(job = %id, error = %e, "capture job failed");
                 let errs = json!([problem(
                     "ImplementationException",
@@ -234,8 +323,22 @@ impl App {
         let Some(job) = self.store.get_capture_job(id).await? else {
             return Ok(());
         };
-        let proceed = job.behaviour == "proceed";
-        let syntax = Syntax::from_media_type(&media).unwrap_or(Syntax::Json);
+        let held = Held {
+            syntax: Syntax::from_media_type(&media).unwrap_or(Syntax::Json),
+            proceed: job.behaviour == "proceed",
+            body,
+        };
+        self.process_held(actor, id, held).await
+    }
+
+    /// Runs a job whose document is in hand (just stored by `submit_capture`,
+    /// or read back by `process_capture`).
+    async fn process_held(&self, actor: &Actor, id: &str, held: Held) -> crate::Result<()> {
+        let Held {
+            syntax,
+            proceed,
+            body,
+        } = held;
         let now = self.clock.now();
         let doc = match parse(syntax, &body) {
             Ok(d) => d,
@@ -463,5 +566,46 @@ impl App {
             )));
         }
         Ok(event_id)
+    }
+}
+
+#[cfg(test)]
+mod count_tests {
+    use super::count_events;
+
+    /// The count agrees with the parsed document's `/epcisBody/eventList`
+    /// length, including odd shapes, and malformed JSON is refused.
+    #[test]
+    fn counts_like_a_parsed_value() {
+        for doc in [
+            r#"{"epcisBody":{"eventList":[{},{"a":[1,2]},3]}}"#,
+            r#"{"epcisBody":{"eventList":[]}}"#,
+            r#"{"epcisBody":{"eventList":{"a":1}}}"#,
+            r#"{"epcisBody":{"eventList":"x"}}"#,
+            r#"{"epcisBody":[1,2,3]}"#,
+            r#"{"eventList":[1,2]}"#,
+            r#"[1,2]"#,
+            r#"7"#,
+            r#"{"epcisBody":{"eventList":[1],"eventList":[1,2]}}"#,
+            r#"{"x":{"epcisBody":{"eventList":[1]}},"epcisBody":{"eventList":[true,null]}}"#,
+            " {\"epcisBody\" : {\"eventList\" : [ \"\\u00e9\" ] } } \n",
+        ] {
+            let v: serde_json::Value = serde_json::from_str(doc).expect(doc);
+            let want = v
+                .pointer("/epcisBody/eventList")
+                .and_then(serde_json::Value::as_array)
+                .map_or(0, Vec::len);
+            assert_eq!(count_events(doc.as_bytes()).ok(), Some(want), "{doc}");
+        }
+        for bad in [
+            "",
+            "{",
+            r#"{"epcisBody":{"eventList":[1,]}}"#,
+            r#"{"epcisBody":1} x"#,
+            "[1] [2]",
+        ] {
+            assert!(serde_json::from_str::<serde_json::Value>(bad).is_err());
+            assert!(count_events(bad.as_bytes()).is_err(), "{bad:?}");
+        }
     }
 }
