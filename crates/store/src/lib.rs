@@ -18,6 +18,7 @@ pub mod model;
 pub mod portal;
 pub mod postgres;
 pub mod receipts;
+pub mod regcache;
 pub mod scans;
 pub mod sqlite;
 pub mod users;

@@ -10,7 +10,7 @@ use common::*;
 
 use store::scans::{NewScan, SCAN_AUTHORITATIVE, SCAN_INFORMATIONAL};
 use store::*;
-use testkit::{both_backends, fresh_store, with_check};
+use testkit::{DbGuard, both_backends, fresh_store, with_check};
 
 async fn setup(s: &dyn Store) -> (Org, Product, Batch, Certificate) {
     let (org, product, batch) = setup_batch(s).await;
@@ -207,9 +207,220 @@ async fn verify_read_gives_the_batch_regions_once_received(b: Backend) {
     assert!(r.shipped_regions.is_empty());
 }
 
+/// Runs SQL on the test database from a connection of its own, behind the store's
+/// back (as an operator with `sqlite3`/`psql`, or another program, would).
+async fn raw_sql(g: &DbGuard, sql: &str) {
+    match g {
+        DbGuard::Sqlite(dir) => {
+            let c = rusqlite::Connection::open(dir.path().join("ppetrace.db")).unwrap();
+            c.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
+            c.execute_batch(sql).unwrap();
+        }
+        DbGuard::Postgres { admin_url, name } => {
+            let url = testkit::with_database(admin_url, name);
+            let (c, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+                .await
+                .unwrap();
+            let task = tokio::spawn(conn);
+            c.batch_execute(sql).await.unwrap();
+            drop(c);
+            task.await.unwrap().unwrap();
+        }
+    }
+}
+
+/// (product name, manufacturer name, certificates as (number, status)) of a look-up.
+async fn registry_view(
+    s: &dyn Store,
+    gtin: &str,
+    serial: &str,
+) -> (String, String, Vec<(String, String)>) {
+    let r = s.verify_read(gtin, serial, 50).await.unwrap();
+    (
+        r.product.expect("product").name,
+        r.org.expect("manufacturer").name,
+        r.certificates
+            .into_iter()
+            .map(|c| (c.number, c.status))
+            .collect(),
+    )
+}
+
+async fn verify_read_sees_registry_sql_behind_its_back(b: Backend) {
+    let (s, g) = fresh_store(b).await;
+    let (org, product, _batch, cert) = setup(s.as_ref()).await;
+    let valid = vec![(cert.number.clone(), "valid".to_string())];
+    // Several look-ups first: the facts are cached (and the per-thread SQLite
+    // connection has read them).
+    for serial in ["A1", "B2", "A1", "NOPE"] {
+        assert_eq!(
+            registry_view(s.as_ref(), &product.gtin, serial).await,
+            ("Helmet".into(), "Maker".into(), valid.clone())
+        );
+    }
+    // The certification body revokes the certificate: plain SQL, another connection.
+    raw_sql(
+        &g,
+        &format!(
+            "UPDATE certificates SET status = 'revoked' WHERE id = {}",
+            cert.id
+        ),
+    )
+    .await;
+    assert_eq!(
+        registry_view(s.as_ref(), &product.gtin, "A1").await.2,
+        vec![(cert.number.clone(), "revoked".to_string())]
+    );
+    // ... suspends it instead (the issuer's status), for every serial of the GTIN.
+    raw_sql(&g, "UPDATE certificates SET status = 'suspended'").await;
+    for serial in ["A1", "B2", "NOPE"] {
+        assert_eq!(
+            registry_view(s.as_ref(), &product.gtin, serial).await.2,
+            vec![(cert.number.clone(), "suspended".to_string())],
+            "{serial}"
+        );
+    }
+    // The product and its manufacturer change.
+    raw_sql(
+        &g,
+        &format!(
+            "UPDATE products SET name = 'Helmet II' WHERE id = {}",
+            product.id
+        ),
+    )
+    .await;
+    assert_eq!(
+        registry_view(s.as_ref(), &product.gtin, "A1").await.0,
+        "Helmet II"
+    );
+    raw_sql(
+        &g,
+        &format!(
+            "UPDATE organizations SET name = 'Maker Ltd' WHERE id = {}",
+            org.id
+        ),
+    )
+    .await;
+    assert_eq!(
+        registry_view(s.as_ref(), &product.gtin, "B2").await.1,
+        "Maker Ltd"
+    );
+    // A certificate added and one deleted.
+    raw_sql(
+        &g,
+        &format!(
+            "INSERT INTO certificates (org_id, product_id, kind, number, issuer, valid_from, valid_until, status, created_at)
+             VALUES ({}, {}, 'ccc', '2026-0001', 'CQC', '2026-01-01', '2029-12-31', 'valid', '2026-03-01T08:00:00.000Z')",
+            org.id, product.id
+        ),
+    )
+    .await;
+    let certs = registry_view(s.as_ref(), &product.gtin, "A1").await.2;
+    assert_eq!(
+        certs,
+        vec![
+            (cert.number.clone(), "suspended".to_string()),
+            ("2026-0001".to_string(), "valid".to_string())
+        ]
+    );
+    raw_sql(
+        &g,
+        &format!("DELETE FROM certificates WHERE id = {}", cert.id),
+    )
+    .await;
+    assert_eq!(
+        registry_view(s.as_ref(), &product.gtin, "A1").await.2,
+        vec![("2026-0001".to_string(), "valid".to_string())]
+    );
+    // The product moves to another manufacturer.
+    raw_sql(
+        &g,
+        "INSERT INTO organizations (name, roles, company_prefixes, created_at)
+         VALUES ('Other maker', 'manufacturer', '', '2026-03-01T08:00:00.000Z')",
+    )
+    .await;
+    raw_sql(
+        &g,
+        &format!(
+            "UPDATE products SET org_id = (SELECT id FROM organizations WHERE name = 'Other maker') WHERE id = {}",
+            product.id
+        ),
+    )
+    .await;
+    let r = s.verify_read(&product.gtin, "A1", 50).await.unwrap();
+    let other = r.org.expect("manufacturer");
+    assert_eq!(other.name, "Other maker");
+    assert_ne!(other.id, org.id);
+    assert_eq!(r.product.map(|p| p.org_id), Some(other.id));
+}
+
+async fn verify_read_sees_registry_writes_of_another_store(b: Backend) {
+    // Two stores on one database: two API nodes on one PostgreSQL, or the server
+    // and the CLI on one SQLite file. Each has its own cache.
+    let (s, g) = fresh_store(b).await;
+    let (org, product, _batch, cert) = setup(s.as_ref()).await;
+    let url = match &g {
+        DbGuard::Sqlite(dir) => format!("sqlite://{}", dir.path().join("ppetrace.db").display()),
+        DbGuard::Postgres { admin_url, name } => testkit::with_database(admin_url, name),
+    };
+    let other = store::open(&url).await.unwrap();
+    for st in [s.as_ref(), other.as_ref()] {
+        assert_eq!(registry_view(st, &product.gtin, "A1").await.2.len(), 1);
+    }
+    let added = other
+        .create_certificate(
+            &NewCertificate {
+                org_id: org.id,
+                product_id: Some(product.id),
+                kind: "ccc".into(),
+                number: "2026-0002".into(),
+                issuer: "CQC".into(),
+                valid_from: t0().date_naive(),
+                valid_until: t0().date_naive(),
+                status: "valid".into(),
+                created_at: t0(),
+            },
+            log_of("cert"),
+        )
+        .await
+        .unwrap();
+    for st in [s.as_ref(), other.as_ref()] {
+        let r = st.verify_read(&product.gtin, "A1", 50).await.unwrap();
+        assert_eq!(r.certificates, vec![cert.clone(), added.clone()]);
+    }
+    // A product registered on one node is found on the other at once, too.
+    let p2 = other
+        .create_product(
+            &NewProduct {
+                org_id: org.id,
+                gtin: with_check("0690123400002"),
+                name: "Gloves".into(),
+                category: "hand".into(),
+                standard: "GB 24541-2022".into(),
+                protection_class: None,
+                service_life_months: None,
+                service_life_from: "manufacture".into(),
+                created_at: t0(),
+            },
+            log_of("product"),
+        )
+        .await
+        .unwrap();
+    let r = s.verify_read(&p2.gtin, "A1", 50).await.unwrap();
+    assert_eq!(r.product, Some(p2));
+    assert!(r.certificates.is_empty() && r.code.is_none());
+    // And the first product's facts stay right after the generation moved on.
+    assert_eq!(
+        registry_view(s.as_ref(), &product.gtin, "A1").await.2.len(),
+        2
+    );
+}
+
 both_backends!(
     verify_read_matches_the_single_reads,
     verify_read_of_unknown_codes_is_empty,
     verify_read_sees_a_recall_at_once,
-    verify_read_gives_the_batch_regions_once_received
+    verify_read_gives_the_batch_regions_once_received,
+    verify_read_sees_registry_sql_behind_its_back,
+    verify_read_sees_registry_writes_of_another_store
 );

@@ -39,6 +39,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         11,
         include_str!("../../migrations/postgres/0011_codes_batch_serial.sql"),
     ),
+    (
+        12,
+        include_str!("../../migrations/postgres/0012_registry_generation.sql"),
+    ),
 ];
 /// Advisory lock serialising appends to the log (gap-free leaf indexes).
 const LOG_LOCK: i64 = 0x7070_6574;
@@ -46,6 +50,8 @@ const MIGRATION_LOCK: i64 = 0x7070_6575;
 
 pub struct PgStore {
     pool: Pool,
+    /// Registry facts for verification, valid under one registry generation.
+    registry: crate::regcache::RegistryCache,
 }
 
 fn db_err(e: tokio_postgres::Error) -> StoreError {
@@ -234,7 +240,10 @@ impl PgStore {
             .max_size(16)
             .build()
             .map_err(|e| StoreError::Db(format!("connection pool: {e}")))?;
-        let store = PgStore { pool };
+        let store = PgStore {
+            pool,
+            registry: Default::default(),
+        };
         store.migrate().await?;
         Ok(store)
     }

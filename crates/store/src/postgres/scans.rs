@@ -1,8 +1,11 @@
 //! ScanStore for PgStore.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 
 use super::*;
+use crate::regcache::{Generation, RegistryFacts};
 use crate::scans::{Alert, AlertCount, NewAlert, NewScan, SCAN_INFORMATIONAL, VerifyRead};
 
 const ALERT_COLS: &str = "id, product_id, serial, batch_id, brand_org_id, cause, level, status, resolution, detail, opened_at, updated_at";
@@ -41,9 +44,17 @@ fn scan_row(r: &Row) -> Result<NewScan> {
     })
 }
 
-/// The statements of `verify_read`, built once. Each finds the product by its GTIN
-/// itself, so none waits for another's answer.
-static VERIFY_SQL: std::sync::LazyLock<[String; 8]> = std::sync::LazyLock::new(|| {
+/// The statements of `verify_read`, built once.
+///
+/// 0: the registry generation, the product's id, the code with its batch, the
+///    code's bucket count, the batch's norm and its regions (NULL before the batch's
+///    first receipt). The joins are outer, so an unknown serial (or GTIN) runs the
+///    same statement and gets NULLs.
+/// 1: the code's latest scans (sent with 0 in the same round trip: it finds the
+///    product by its GTIN itself).
+/// 2-4: the registry facts, read only when the cache does not hold them under the
+///    generation just read (see `crate::regcache`), pipelined after 0.
+static VERIFY_SQL: std::sync::LazyLock<[String; 5]> = std::sync::LazyLock::new(|| {
     const PID: &str = "(SELECT id FROM products WHERE gtin = $1)";
     let bcols = BATCH_COLS
         .split(", ")
@@ -51,31 +62,34 @@ static VERIFY_SQL: std::sync::LazyLock<[String; 8]> = std::sync::LazyLock::new(|
         .collect::<Vec<_>>()
         .join(", ");
     [
-        format!("SELECT {PRODUCT_COLS} FROM products WHERE gtin = $1"),
         format!(
-            "SELECT c.serial, c.state, c.holder_org_id, c.first_use, {bcols}
-             FROM codes c JOIN batches b ON b.id = c.batch_id
-             WHERE c.product_id = {PID} AND c.serial = $2"
+            "SELECT g.n, g.token, p.id,
+                    c.serial, c.state, c.holder_org_id, c.first_use, {bcols},
+                    (SELECT COUNT(*) FROM scan_buckets sb WHERE sb.product_id = p.id AND sb.serial = $2),
+                    s.items, s.buckets,
+                    (SELECT CASE WHEN bool_or(r.received) THEN array_agg(r.region ORDER BY r.region) END
+                     FROM batch_regions r WHERE r.batch_id = c.batch_id)
+             FROM registry_generation g
+             LEFT JOIN products p ON p.gtin = $1
+             LEFT JOIN codes c ON c.product_id = p.id AND c.serial = $2
+             LEFT JOIN batches b ON b.id = c.batch_id
+             LEFT JOIN batch_scan_stats s ON s.batch_id = c.batch_id
+             WHERE g.id = 1"
         ),
-        format!(
-            "SELECT {ORG_COLS} FROM organizations WHERE id = (SELECT org_id FROM products WHERE gtin = $1)"
-        ),
-        format!("SELECT {CERT_COLS} FROM certificates WHERE product_id = {PID} ORDER BY id"),
         format!(
             "SELECT product_id, serial, batch_id, at, kind, org_id, step, lat, lon, city, region
              FROM scans WHERE product_id = {PID} AND serial = $2 ORDER BY at DESC, id DESC LIMIT $3"
         ),
-        format!("SELECT COUNT(*) FROM scan_buckets WHERE product_id = {PID} AND serial = $2"),
+        format!("SELECT {PRODUCT_COLS} FROM products WHERE gtin = $1"),
         format!(
-            "SELECT items, buckets FROM batch_scan_stats
-             WHERE batch_id = (SELECT batch_id FROM codes WHERE product_id = {PID} AND serial = $2)"
+            "SELECT {ORG_COLS} FROM organizations WHERE id = (SELECT org_id FROM products WHERE gtin = $1)"
         ),
-        format!(
-            "SELECT region, received FROM batch_regions
-             WHERE batch_id = (SELECT batch_id FROM codes WHERE product_id = {PID} AND serial = $2)"
-        ),
+        format!("SELECT {CERT_COLS} FROM certificates WHERE product_id = {PID} ORDER BY id"),
     ]
 });
+
+/// Column of `VERIFY_SQL[0]` where the batch's columns start.
+const VERIFY_BATCH_AT: usize = 7;
 
 #[async_trait]
 impl crate::ScanStore for PgStore {
@@ -209,62 +223,97 @@ impl crate::ScanStore for PgStore {
         serial: &str,
         history_limit: u32,
     ) -> Result<VerifyRead> {
-        // Eight statements on one connection, sent together (tokio-postgres pipelines
-        // requests polled concurrently): one round trip. Each finds the product by
-        // its GTIN itself, so none waits for another's answer.
+        // Two statements on one connection, sent together (tokio-postgres pipelines
+        // requests polled concurrently): one round trip. The registry facts come
+        // from the cache while the generation read by the first is unchanged;
+        // otherwise three more statements, one more round trip.
         let client = self.pool.get().await.map_err(pool_err)?;
         let sqls = &*VERIFY_SQL;
-        let (s0, s1, s2, s3, s4, s5, s6, s7) = tokio::try_join!(
+        let (s0, s1) = tokio::try_join!(
             client.prepare_cached(&sqls[0]),
             client.prepare_cached(&sqls[1]),
-            client.prepare_cached(&sqls[2]),
-            client.prepare_cached(&sqls[3]),
-            client.prepare_cached(&sqls[4]),
-            client.prepare_cached(&sqls[5]),
-            client.prepare_cached(&sqls[6]),
-            client.prepare_cached(&sqls[7]),
         )
         .map_err(db_err)?;
         let limit = i64::from(history_limit);
-        let g: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&gtin];
         let gs: [&(dyn tokio_postgres::types::ToSql + Sync); 2] = [&gtin, &serial];
         let gsl: [&(dyn tokio_postgres::types::ToSql + Sync); 3] = [&gtin, &serial, &limit];
-        let (product, code, org, certs, recent, buckets, stats, regions) = tokio::try_join!(
-            client.query_opt(&s0, &g),
-            client.query_opt(&s1, &gs),
-            client.query_opt(&s2, &g),
-            client.query(&s3, &g),
-            client.query(&s4, &gsl),
-            client.query_one(&s5, &gs),
-            client.query_opt(&s6, &gs),
-            client.query(&s7, &gs),
-        )
-        .map_err(db_err)?;
-        Ok(VerifyRead {
-            product: product.as_ref().map(product_row).transpose()?,
-            code: code.map(|r| CodeView {
-                serial: r.get(0),
-                state: r.get(1),
-                holder_org_id: r.get(2),
-                first_use: r.get(3),
-                batch: batch_row_at(&r, 4),
-            }),
-            org: org.as_ref().map(org_row).transpose()?,
-            certificates: certs.iter().map(cert_row).collect::<Result<_>>()?,
-            recent: recent.iter().map(scan_row).collect::<Result<_>>()?,
-            code_buckets: buckets.get::<_, i64>(0).max(0) as u64,
-            batch_stats: stats.map_or((0, 0), |r| {
-                (
-                    r.get::<_, i64>(0).max(0) as u64,
-                    r.get::<_, i64>(1).max(0) as u64,
-                )
-            }),
-            shipped_regions: crate::scans::shipped_regions(
-                regions
-                    .iter()
-                    .map(|r| Ok((r.try_get(0).map_err(db_err)?, r.try_get(1).map_err(db_err)?)))
-                    .collect::<Result<_>>()?,
+        let (head, recent) = tokio::try_join!(client.query_one(&s0, &gs), client.query(&s1, &gsl))
+            .map_err(db_err)?;
+        let generation: Generation = (head.get(0), head.get(1));
+        let pid: Option<i64> = head.get(2);
+        // A code is found with its batch (as the inner join of the single reads).
+        let code = head
+            .get::<_, Option<String>>(3)
+            .filter(|_| head.get::<_, Option<i64>>(VERIFY_BATCH_AT).is_some())
+            .map(|serial| CodeView {
+                serial,
+                state: head.get(4),
+                holder_org_id: head.get(5),
+                first_use: head.get(6),
+                batch: batch_row_at(&head, VERIFY_BATCH_AT),
+            });
+        let at = VERIFY_BATCH_AT + BATCH_COLS.split(", ").count();
+        let code_buckets = head.get::<_, i64>(at).max(0) as u64;
+        let items: Option<i64> = head.get(at + 1);
+        let buckets: Option<i64> = head.get(at + 2);
+        let regions: Option<Vec<String>> = head.get(at + 3);
+        let facts = match pid {
+            None => None,
+            Some(pid) => match self
+                .registry
+                .get(gtin, generation)
+                .filter(|f| f.product.id == pid)
+            {
+                Some(f) => Some(f),
+                None => {
+                    let (s2, s3, s4) = tokio::try_join!(
+                        client.prepare_cached(&sqls[2]),
+                        client.prepare_cached(&sqls[3]),
+                        client.prepare_cached(&sqls[4]),
+                    )
+                    .map_err(db_err)?;
+                    let g: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&gtin];
+                    let (product, org, certs) = tokio::try_join!(
+                        client.query_opt(&s2, &g),
+                        client.query_opt(&s3, &g),
+                        client.query(&s4, &g),
+                    )
+                    .map_err(db_err)?;
+                    match product.as_ref().map(product_row).transpose()? {
+                        Some(product) => {
+                            let f = Arc::new(RegistryFacts {
+                                product,
+                                org: org.as_ref().map(org_row).transpose()?,
+                                certificates: certs.iter().map(cert_row).collect::<Result<_>>()?,
+                            });
+                            self.registry.put(gtin, generation, f.clone());
+                            Some(f)
+                        }
+                        None => None,
+                    }
+                }
+            },
+        };
+        let (product, org, certificates) = match facts {
+            Some(f) => (
+                Some(f.product.clone()),
+                f.org.clone(),
+                f.certificates.clone(),
             ),
+            None => (None, None, Vec::new()),
+        };
+        Ok(VerifyRead {
+            product,
+            code,
+            org,
+            certificates,
+            recent: recent.iter().map(scan_row).collect::<Result<_>>()?,
+            code_buckets,
+            batch_stats: (
+                items.unwrap_or(0).max(0) as u64,
+                buckets.unwrap_or(0).max(0) as u64,
+            ),
+            shipped_regions: regions.unwrap_or_default(),
         })
     }
 

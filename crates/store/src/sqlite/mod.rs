@@ -38,6 +38,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         11,
         include_str!("../../migrations/sqlite/0011_codes_batch_serial.sql"),
     ),
+    (
+        12,
+        include_str!("../../migrations/sqlite/0012_registry_generation.sql"),
+    ),
 ];
 const MAX_IDLE_READERS: usize = 8;
 /// Connections kept per thread for `read_hot` (one per open store, the oldest goes).
@@ -62,6 +66,8 @@ pub struct SqliteStore {
     queue: Arc<Mutex<Vec<group::Job>>>,
     readers: Arc<Mutex<Vec<Connection>>>,
     memory: bool,
+    /// Registry facts for verification, valid under one registry generation.
+    registry: Arc<crate::regcache::RegistryCache>,
 }
 
 fn db_err(e: rusqlite::Error) -> StoreError {
@@ -323,6 +329,7 @@ impl SqliteStore {
             queue: Arc::new(Mutex::new(Vec::new())),
             readers: Arc::new(Mutex::new(Vec::new())),
             memory,
+            registry: Arc::default(),
         })
     }
 

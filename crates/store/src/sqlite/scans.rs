@@ -1,6 +1,7 @@
 //! ScanStore for SqliteStore.
 
 use super::*;
+use crate::regcache::{Generation, RegistryFacts};
 use crate::scans::{Alert, AlertCount, NewAlert, NewScan, SCAN_INFORMATIONAL, VerifyRead};
 
 const ALERT_COLS: &str = "id, product_id, serial, batch_id, brand_org_id, cause, level, status, resolution, detail, opened_at, updated_at";
@@ -40,6 +41,14 @@ fn scan_row(r: &Row<'_>) -> rusqlite::Result<NewScan> {
 }
 
 /// The statements of `verify_read`, built once (the column lists are constants).
+///
+/// 0: the one statement every verification runs: the registry generation, the
+///    product's id, the code with its batch, the code's bucket count, the batch's
+///    norm and its regions (a JSON array, or NULL before the batch's first
+///    receipt). The joins are outer, so an unknown serial (or GTIN) runs the same
+///    statement and gets NULLs.
+/// 1-3: the registry facts, read only when the cache does not hold them under the
+///    generation just read (see `crate::regcache`).
 static VERIFY_SQL: std::sync::LazyLock<[String; 4]> = std::sync::LazyLock::new(|| {
     let bcols = BATCH_COLS
         .split(", ")
@@ -47,16 +56,28 @@ static VERIFY_SQL: std::sync::LazyLock<[String; 4]> = std::sync::LazyLock::new(|
         .collect::<Vec<_>>()
         .join(", ");
     [
-        format!("SELECT {PRODUCT_COLS} FROM products WHERE gtin = ?1"),
         format!(
-            "SELECT c.serial, c.state, c.holder_org_id, c.first_use, {bcols}
-             FROM codes c JOIN batches b ON b.id = c.batch_id
-             WHERE c.product_id = ?1 AND c.serial = ?2"
+            "SELECT g.n, g.token, p.id,
+                    c.serial, c.state, c.holder_org_id, c.first_use, {bcols},
+                    (SELECT COUNT(*) FROM scan_buckets WHERE product_id = p.id AND serial = ?2),
+                    s.items, s.buckets,
+                    (SELECT CASE WHEN MAX(received) THEN json_group_array(region) END
+                     FROM batch_regions WHERE batch_id = c.batch_id)
+             FROM registry_generation g
+             LEFT JOIN products p ON p.gtin = ?1
+             LEFT JOIN codes c ON c.product_id = p.id AND c.serial = ?2
+             LEFT JOIN batches b ON b.id = c.batch_id
+             LEFT JOIN batch_scan_stats s ON s.batch_id = c.batch_id
+             WHERE g.id = 1"
         ),
+        format!("SELECT {PRODUCT_COLS} FROM products WHERE gtin = ?1"),
         format!("SELECT {ORG_COLS} FROM organizations WHERE id = ?1"),
         format!("SELECT {CERT_COLS} FROM certificates WHERE product_id = ?1 ORDER BY id"),
     ]
 });
+
+/// Column of `VERIFY_SQL[0]` where the batch's columns start.
+const VERIFY_BATCH_AT: usize = 7;
 
 /// The latest scans of a code, newest first, at most `limit`. The limit is written
 /// into the statement, not bound: SQLite plans with the value of a bound LIMIT and
@@ -68,6 +89,34 @@ fn recent_sql(limit: u32) -> String {
         "SELECT product_id, serial, batch_id, at, kind, org_id, step, lat, lon, city, region
          FROM scans WHERE product_id = ?1 AND serial = ?2 ORDER BY at DESC, id DESC LIMIT {limit}"
     )
+}
+
+/// The product of `gtin`, its manufacturer and its certificates, read after the
+/// registry generation they will be cached under.
+fn registry_facts(c: &Connection, gtin: &str) -> Result<Option<RegistryFacts>> {
+    let product = c
+        .prepare_cached(&VERIFY_SQL[1])
+        .and_then(|mut st| st.query_row([gtin], product_row).optional())
+        .map_err(db_err)?;
+    let Some(product) = product else {
+        return Ok(None);
+    };
+    let org = c
+        .prepare_cached(&VERIFY_SQL[2])
+        .and_then(|mut st| st.query_row([product.org_id], org_row).optional())
+        .map_err(db_err)?;
+    let certificates = c
+        .prepare_cached(&VERIFY_SQL[3])
+        .and_then(|mut st| {
+            st.query_map([product.id], cert_row)?
+                .collect::<rusqlite::Result<Vec<_>>>()
+        })
+        .map_err(db_err)?;
+    Ok(Some(RegistryFacts {
+        product,
+        org,
+        certificates,
+    }))
 }
 
 #[async_trait]
@@ -125,71 +174,85 @@ impl crate::ScanStore for SqliteStore {
         history_limit: u32,
     ) -> Result<VerifyRead> {
         let (gtin, serial) = (gtin.to_string(), serial.to_string());
+        let cache = self.registry.clone();
         self.read_hot(move |c| {
-            let product = c
+            // The code, its batch and scan figures, and the registry generation: one
+            // statement (one snapshot).
+            let head = c
                 .prepare_cached(&VERIFY_SQL[0])
-                .and_then(|mut st| st.query_row([&gtin], product_row).optional())
-                .map_err(db_err)?;
-            // Ids that match nothing keep the statements the same for unknown codes.
-            let (pid, oid) = product.as_ref().map_or((-1, -1), |p| (p.id, p.org_id));
-            let code = c
-                .prepare_cached(&VERIFY_SQL[1])
                 .and_then(|mut st| {
-                    st.query_row(params![pid, serial], |r| {
-                        Ok(CodeView {
-                            serial: r.get(0)?,
-                            state: r.get(1)?,
-                            holder_org_id: r.get(2)?,
-                            first_use: parse_date(r.get(3)?)?,
-                            batch: batch_row_at(r, 4)?,
-                        })
+                    st.query_row(params![gtin, serial], |r| {
+                        let generation: Generation = (r.get(0)?, r.get(1)?);
+                        let pid: Option<i64> = r.get(2)?;
+                        let code_serial: Option<String> = r.get(3)?;
+                        // A code is found with its batch (as the inner join of the
+                        // single reads).
+                        let batch_id: Option<i64> = r.get(VERIFY_BATCH_AT)?;
+                        let code = match code_serial.filter(|_| batch_id.is_some()) {
+                            Some(serial) => Some(CodeView {
+                                serial,
+                                state: r.get(4)?,
+                                holder_org_id: r.get(5)?,
+                                first_use: parse_date(r.get(6)?)?,
+                                batch: batch_row_at(r, VERIFY_BATCH_AT)?,
+                            }),
+                            None => None,
+                        };
+                        let at = VERIFY_BATCH_AT + BATCH_COLS.split(", ").count();
+                        let code_buckets = r.get::<_, i64>(at)?.max(0) as u64;
+                        let items: Option<i64> = r.get(at + 1)?;
+                        let buckets: Option<i64> = r.get(at + 2)?;
+                        let regions: Option<String> = r.get(at + 3)?;
+                        Ok((
+                            generation,
+                            pid,
+                            code,
+                            code_buckets,
+                            (items, buckets),
+                            regions,
+                        ))
                     })
                     .optional()
                 })
                 .map_err(db_err)?;
-            let org = c
-                .prepare_cached(&VERIFY_SQL[2])
-                .and_then(|mut st| st.query_row([oid], org_row).optional())
-                .map_err(db_err)?;
-            let certificates = c
-                .prepare_cached(&VERIFY_SQL[3])
-                .and_then(|mut st| {
-                    st.query_map([pid], cert_row)?
-                        .collect::<rusqlite::Result<Vec<_>>>()
-                })
-                .map_err(db_err)?;
+            let Some((generation, pid, code, code_buckets, (items, buckets), regions)) = head
+            else {
+                return Err(StoreError::Db(
+                    "registry_generation has no row (migration 0012)".into(),
+                ));
+            };
+            let shipped_regions = match regions {
+                Some(json) => serde_json::from_str::<Vec<String>>(&json)
+                    .map_err(|e| StoreError::Db(format!("batch regions: {e}")))?,
+                None => Vec::new(),
+            };
+            // Ids that match nothing keep the statement the same for unknown codes.
             let recent = c
                 .prepare_cached(&recent_sql(history_limit))
                 .and_then(|mut st| {
-                    st.query_map(params![pid, serial], scan_row)?
+                    st.query_map(params![pid.unwrap_or(-1), serial], scan_row)?
                         .collect::<rusqlite::Result<Vec<_>>>()
                 })
                 .map_err(db_err)?;
-            let code_buckets = c
-                .prepare_cached(
-                    "SELECT COUNT(*) FROM scan_buckets WHERE product_id = ?1 AND serial = ?2",
-                )
-                .and_then(|mut st| st.query_row(params![pid, serial], |r| r.get::<_, i64>(0)))
-                .map_err(db_err)?
-                .max(0) as u64;
-            let bid = code.as_ref().map_or(-1, |c| c.batch.id);
-            let batch_stats = c
-                .prepare_cached("SELECT items, buckets FROM batch_scan_stats WHERE batch_id = ?1")
-                .and_then(|mut st| {
-                    st.query_row([bid], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))
-                        .optional()
-                })
-                .map_err(db_err)?
-                .map_or((0, 0), |(a, b)| (a.max(0) as u64, b.max(0) as u64));
-            let shipped_regions = c
-                .prepare_cached("SELECT region, received FROM batch_regions WHERE batch_id = ?1")
-                .and_then(|mut st| {
-                    st.query_map([bid], |r| {
-                        Ok((r.get::<_, String>(0)?, r.get::<_, bool>(1)?))
-                    })?
-                    .collect::<rusqlite::Result<Vec<_>>>()
-                })
-                .map_err(db_err)?;
+            let facts = match pid {
+                None => None,
+                Some(pid) => match cache.get(&gtin, generation).filter(|f| f.product.id == pid) {
+                    Some(f) => Some(f),
+                    None => registry_facts(c, &gtin)?.map(|f| {
+                        let f = Arc::new(f);
+                        cache.put(&gtin, generation, f.clone());
+                        f
+                    }),
+                },
+            };
+            let (product, org, certificates) = match facts {
+                Some(f) => (
+                    Some(f.product.clone()),
+                    f.org.clone(),
+                    f.certificates.clone(),
+                ),
+                None => (None, None, Vec::new()),
+            };
             Ok(VerifyRead {
                 product,
                 code,
@@ -197,8 +260,11 @@ impl crate::ScanStore for SqliteStore {
                 certificates,
                 recent,
                 code_buckets,
-                batch_stats,
-                shipped_regions: crate::scans::shipped_regions(shipped_regions),
+                batch_stats: (
+                    items.unwrap_or(0).max(0) as u64,
+                    buckets.unwrap_or(0).max(0) as u64,
+                ),
+                shipped_regions,
             })
         })
         .await
