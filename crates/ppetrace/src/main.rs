@@ -62,6 +62,12 @@ enum Command {
     Bench(cmd::bench::BenchCmd),
 }
 
+/// mimalloc instead of the system allocator: the verification path allocates per
+/// request (routing, JSON, the signed body), and glibc's malloc/free were about a
+/// tenth of the server's CPU under load (BENCHMARKS.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
