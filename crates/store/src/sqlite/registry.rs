@@ -11,7 +11,7 @@ fn insert_sorted_codes(
     tx: &Connection,
     product_id: i64,
     batch_id: i64,
-    sorted: &[String],
+    sorted: &[&str],
 ) -> rusqlite::Result<u64> {
     let sql = |rows: usize| {
         let mut q = String::from(
@@ -32,7 +32,7 @@ fn insert_sorted_codes(
         full.raw_bind_parameter(1, product_id)?;
         full.raw_bind_parameter(2, batch_id)?;
         for (i, s) in chunk.iter().enumerate() {
-            full.raw_bind_parameter(i + 3, s.as_str())?;
+            full.raw_bind_parameter(i + 3, *s)?;
         }
         n += full.raw_execute()? as u64;
     }
@@ -42,7 +42,7 @@ fn insert_sorted_codes(
         st.raw_bind_parameter(1, product_id)?;
         st.raw_bind_parameter(2, batch_id)?;
         for (i, s) in rest.iter().enumerate() {
-            st.raw_bind_parameter(i + 3, s.as_str())?;
+            st.raw_bind_parameter(i + 3, *s)?;
         }
         n += st.raw_execute()? as u64;
     }
@@ -346,13 +346,32 @@ impl crate::RegistryStore for SqliteStore {
         issuance: Option<(&NewIssuance, &LogEntry)>,
     ) -> Result<u64> {
         let (product_id, batch_id) = (batch.product_id, batch.id);
-        let mut sorted: Vec<String> = serials.to_vec();
-        sorted.sort_unstable();
+        // The serials are copied (the write runs on the writer's thread) into one
+        // buffer in ascending order: two allocations instead of one per serial.
+        let mut refs: Vec<&str> = serials.iter().map(String::as_str).collect();
+        if !refs.is_sorted() {
+            refs.sort_unstable();
+        }
+        let mut text = String::with_capacity(refs.iter().map(|s| s.len()).sum());
+        let mut ends = Vec::with_capacity(refs.len());
+        for s in refs {
+            text.push_str(s);
+            ends.push(text.len());
+        }
         let issuance = issuance.map(|(i, l)| (i.clone(), l.clone()));
         self.write(move |tx| {
             // Sorted keys walk both B-trees (the primary key and `codes_batch`)
             // leaf by leaf, so each leaf is written once per chunk and the
             // writer's usual cache holds the path being filled.
+            let mut start = 0;
+            let sorted: Vec<&str> = ends
+                .iter()
+                .map(|&end| {
+                    let s = &text[start..end];
+                    start = end;
+                    s
+                })
+                .collect();
             let n = insert_sorted_codes(tx, product_id, batch_id, &sorted).map_err(db_err)?;
             if let Some((iss, entry)) = issuance {
                 tx.execute(
