@@ -198,19 +198,55 @@ fn pct_ms(sorted: &[u32], p: f64) -> f64 {
         .map_or(0.0, |v| f64::from(*v) / 1000.0)
 }
 
-async fn bare_server() -> anyhow::Result<String> {
+/// The building blocks of the HTTP loads: `/bare`, a fixed two-field JSON answer
+/// (the bare handler), and `/signed`, which renders `sample` (a real
+/// verification answer) as JSON and signs it with Ed25519 as every verification
+/// answer is signed: the ceiling of a verification endpoint that does no storage
+/// work at all. Returns both URLs.
+async fn bare_server(sample: Value) -> anyhow::Result<(String, String)> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
-    let router = axum::Router::new().route(
-        "/bare",
-        axum::routing::get(|| async {
-            axum::Json(serde_json::json!({"verdict": "genuine", "reasons": []}))
-        }),
-    );
+    let signer = Arc::new(app::scans::AnswerSigner::new("bench", &rand::random()));
+    let sample = Arc::new(sample);
+    let router = axum::Router::new()
+        .route(
+            "/bare",
+            axum::routing::get(|| async {
+                axum::Json(serde_json::json!({"verdict": "genuine", "reasons": []}))
+            }),
+        )
+        .route(
+            "/signed",
+            axum::routing::get(move || {
+                let (signer, sample) = (signer.clone(), sample.clone());
+                async move {
+                    let body = serde_json::to_vec(&*sample).unwrap_or_default();
+                    let sig = signer.sign(&body);
+                    (
+                        [
+                            (
+                                axum::http::header::CONTENT_TYPE,
+                                "application/json".to_string(),
+                            ),
+                            (
+                                axum::http::HeaderName::from_static(
+                                    web::resolver::SIGNATURE_HEADER,
+                                ),
+                                sig,
+                            ),
+                        ],
+                        body,
+                    )
+                }
+            }),
+        );
     tokio::spawn(async move {
         let _ = axum::serve(listener, router).await;
     });
-    Ok(format!("http://{addr}/bare"))
+    Ok((
+        format!("http://{addr}/bare"),
+        format!("http://{addr}/signed"),
+    ))
 }
 
 /// A `kB` field of /proc/self/status (0 where there is none).
@@ -635,9 +671,19 @@ async fn run_inner(
     tokio::spawn(async move {
         let _ = web::serve(listener, ctx, std::future::pending()).await;
     });
-    let bare = bare_server().await?;
+    let sample: Value = reqwest::Client::new()
+        .get(urls.first().context("no code to verify")?)
+        .header("accept", "application/json")
+        .send()
+        .await
+        .context("a first verification")?
+        .json()
+        .await
+        .context("a first verification's JSON")?;
+    let (bare, signed) = bare_server(sample).await?;
     let dur = Duration::from_secs(seconds.max(1));
     let bare_r = load_child(&[bare], connections, dur).await?;
+    let signed_r = load_child(&[signed], connections, dur).await?;
     let rss_reset = reset_peak_rss();
     let rss_start = rss_now_mb();
     let ver_r = load_child(&urls, connections, dur).await?;
@@ -662,6 +708,21 @@ async fn run_inner(
                 bare_r.p99_ms
             ),
             ver_r.rps() / bare_r.rps().max(1.0),
+        ),
+    );
+    rows.push(
+        row(
+            "verify JSON vs its ceiling without storage",
+            format!("{:.0} req/s", ver_r.rps()),
+            "",
+        )
+        .vs(
+            format!(
+                "axum handler rendering a real verification answer and signing it (Ed25519): {:.0} req/s, p99 {:.2} ms",
+                signed_r.rps(),
+                signed_r.p99_ms
+            ),
+            ver_r.rps() / signed_r.rps().max(1.0),
         ),
     );
     rows.push(row(
