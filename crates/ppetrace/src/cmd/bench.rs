@@ -950,6 +950,22 @@ async fn workloads_after_verify(
         .await
         .map_err(|e| anyhow!("trace lot: {e}"))?;
     let lot_secs = t.elapsed().as_secs_f64();
+    // PostgreSQL plans from table statistics, which autovacuum gathers within a
+    // minute or so of a bulk load; the bench does not wait for it but runs ANALYZE,
+    // and reports the trace before and after.
+    let analyzed = match pg_url(cfg) {
+        Some(url) => {
+            let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await?;
+            tokio::spawn(conn);
+            client.batch_execute("ANALYZE").await?;
+            let t = Instant::now();
+            app.trace_lot(operator, &product.gtin, "BENCHLOT")
+                .await
+                .map_err(|e| anyhow!("trace lot: {e}"))?;
+            Some(t.elapsed().as_secs_f64())
+        }
+        None => None,
+    };
     rows.push(row(
         format!(
             "forward trace of a {}-item lot ({} events, {} containers, {} sites)",
@@ -958,7 +974,12 @@ async fn workloads_after_verify(
             lt.containers,
             lt.sites.len()
         ),
-        format!("{lot_secs:.3} s"),
+        match analyzed {
+            Some(a) => format!(
+                "{a:.3} s with table statistics ({lot_secs:.3} s before the first ANALYZE after the bulk load)"
+            ),
+            None => format!("{lot_secs:.3} s"),
+        },
         "≤ 1 s for 10,000 items",
     ));
 

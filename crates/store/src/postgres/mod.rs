@@ -226,9 +226,18 @@ fn event_row(r: &Row) -> Result<StoredEvent> {
 impl PgStore {
     /// Connects, checks the server answers, and applies pending migrations.
     pub async fn connect(url: &str) -> Result<PgStore> {
-        let config: tokio_postgres::Config = url
+        let mut config: tokio_postgres::Config = url
             .parse()
             .map_err(|e| StoreError::Url(format!("{}: {e}", crate::redact(url))))?;
+        // Planner costs for storage with cheap random reads (SSD, or a database
+        // that fits in memory), unless the URL's `options` set them. With the
+        // default (4, for spinning disks) PostgreSQL scanned all of `event_keys`
+        // for each chunk of a lot's forward trace instead of probing its index, so
+        // the trace grew with the number of events stored (BENCHMARKS.md).
+        let options = config.get_options().unwrap_or_default().to_string();
+        if !options.contains("random_page_cost") {
+            config.options(format!("{options} -c random_page_cost=1.1").trim());
+        }
         let mgr = Manager::from_config(
             config,
             tokio_postgres::NoTls,
