@@ -35,6 +35,21 @@ pub struct RegistryFacts {
     pub certificates: Vec<Certificate>,
 }
 
+/// The parts of `VerifyRead` that cached (or freshly read) facts fill: the
+/// product, its manufacturer and its certificates, or nothing for an unknown GTIN.
+pub(crate) fn split(
+    facts: Option<Arc<RegistryFacts>>,
+) -> (Option<Product>, Option<Org>, Vec<Certificate>) {
+    match facts {
+        Some(f) => (
+            Some(f.product.clone()),
+            f.org.clone(),
+            f.certificates.clone(),
+        ),
+        None => (None, None, Vec::new()),
+    }
+}
+
 #[derive(Default)]
 struct Inner {
     generation: Option<Generation>,

@@ -12,21 +12,32 @@ use store::scans::{NewScan, SCAN_AUTHORITATIVE, SCAN_INFORMATIONAL};
 use store::*;
 use testkit::{DbGuard, both_backends, fresh_store, with_check};
 
+/// A valid certificate of `product`, valid on `t0()`'s day.
+fn certificate(
+    org: &Org,
+    product: &Product,
+    kind: &str,
+    number: &str,
+    issuer: &str,
+) -> NewCertificate {
+    NewCertificate {
+        org_id: org.id,
+        product_id: Some(product.id),
+        kind: kind.into(),
+        number: number.into(),
+        issuer: issuer.into(),
+        valid_from: t0().date_naive(),
+        valid_until: t0().date_naive(),
+        status: "valid".into(),
+        created_at: t0(),
+    }
+}
+
 async fn setup(s: &dyn Store) -> (Org, Product, Batch, Certificate) {
     let (org, product, batch) = setup_batch(s).await;
     let cert = s
         .create_certificate(
-            &NewCertificate {
-                org_id: org.id,
-                product_id: Some(product.id),
-                kind: "la_mark".into(),
-                number: "23-01-000001".into(),
-                issuer: "X".into(),
-                valid_from: t0().date_naive(),
-                valid_until: t0().date_naive(),
-                status: "valid".into(),
-                created_at: t0(),
-            },
+            &certificate(&org, &product, "la_mark", "23-01-000001", "X"),
             log_of("cert"),
         )
         .await
@@ -369,17 +380,7 @@ async fn verify_read_sees_registry_writes_of_another_store(b: Backend) {
     }
     let added = other
         .create_certificate(
-            &NewCertificate {
-                org_id: org.id,
-                product_id: Some(product.id),
-                kind: "ccc".into(),
-                number: "2026-0002".into(),
-                issuer: "CQC".into(),
-                valid_from: t0().date_naive(),
-                valid_until: t0().date_naive(),
-                status: "valid".into(),
-                created_at: t0(),
-            },
+            &certificate(&org, &product, "ccc", "2026-0002", "CQC"),
             log_of("cert"),
         )
         .await

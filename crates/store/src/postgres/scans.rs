@@ -294,14 +294,7 @@ impl crate::ScanStore for PgStore {
                 }
             },
         };
-        let (product, org, certificates) = match facts {
-            Some(f) => (
-                Some(f.product.clone()),
-                f.org.clone(),
-                f.certificates.clone(),
-            ),
-            None => (None, None, Vec::new()),
-        };
+        let (product, org, certificates) = crate::regcache::split(facts);
         Ok(VerifyRead {
             product,
             code,

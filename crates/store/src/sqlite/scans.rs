@@ -245,14 +245,7 @@ impl crate::ScanStore for SqliteStore {
                     }),
                 },
             };
-            let (product, org, certificates) = match facts {
-                Some(f) => (
-                    Some(f.product.clone()),
-                    f.org.clone(),
-                    f.certificates.clone(),
-                ),
-                None => (None, None, Vec::new()),
-            };
+            let (product, org, certificates) = crate::regcache::split(facts);
             Ok(VerifyRead {
                 product,
                 code,
