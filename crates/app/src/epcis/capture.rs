@@ -117,6 +117,42 @@ struct Held {
     body: Vec<u8>,
 }
 
+/// Deepest nesting of a captured JSON document. The job's parser (serde_json,
+/// recursion limit 128) refuses 128 levels or more; the streaming count before the `202`
+/// skips values without such a limit, so it checks the depth itself and a deep
+/// document is refused at once rather than accepted and failed in its job.
+const MAX_JSON_DEPTH: usize = 127;
+
+/// Whether arrays and objects nest deeper than `limit` (brackets inside strings
+/// do not count). One pass over the bytes; well-formedness is checked elsewhere.
+fn nesting_exceeds(body: &[u8], limit: usize) -> bool {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for &b in body {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > limit {
+                    return true;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
+}
+
 /// The number of events in `/epcisBody/eventList` of a JSON document (0 when
 /// it is absent or not an array), checking that the whole document is
 /// well-formed JSON, without building it in memory.
@@ -182,6 +218,11 @@ fn count_events(body: &[u8]) -> serde_json::Result<usize> {
         }
     }
 
+    if nesting_exceeds(body, MAX_JSON_DEPTH) {
+        return Err(<serde_json::Error as serde::de::Error>::custom(format!(
+            "nested deeper than {MAX_JSON_DEPTH} levels"
+        )));
+    }
     let mut de = serde_json::Deserializer::from_slice(body);
     let n = Path(&["epcisBody", "eventList"]).deserialize(&mut de)?;
     de.end()?;
@@ -607,5 +648,35 @@ mod count_tests {
             assert!(serde_json::from_str::<serde_json::Value>(bad).is_err());
             assert!(count_events(bad.as_bytes()).is_err(), "{bad:?}");
         }
+    }
+
+    /// Deeper than the job's parser accepts is refused by the count too;
+    /// brackets and escaped quotes inside strings are not nesting.
+    #[test]
+    fn refuses_what_the_parser_would_refuse_for_depth() {
+        let nested = |n: usize| {
+            format!(
+                r#"{{"epcisBody":{{"eventList":[{{"deep":{}1{}}}]}}}}"#,
+                "[".repeat(n),
+                "]".repeat(n)
+            )
+        };
+        // 4 levels of document around the nesting.
+        let fits = nested(super::MAX_JSON_DEPTH - 4);
+        assert!(serde_json::from_str::<serde_json::Value>(&fits).is_ok());
+        assert_eq!(count_events(fits.as_bytes()).ok(), Some(1));
+        let one_more = nested(super::MAX_JSON_DEPTH - 3);
+        assert!(serde_json::from_str::<serde_json::Value>(&one_more).is_err());
+        assert!(count_events(one_more.as_bytes()).is_err());
+        let deep = nested(10_000);
+        assert!(serde_json::from_str::<serde_json::Value>(&deep).is_err());
+        assert!(count_events(deep.as_bytes()).is_err());
+        let strings = format!(
+            r#"{{"epcisBody":{{"eventList":["{}", "a\"[[[", "{}"]}}}}"#,
+            "[".repeat(500),
+            "{".repeat(500)
+        );
+        assert!(serde_json::from_str::<serde_json::Value>(&strings).is_ok());
+        assert_eq!(count_events(strings.as_bytes()).ok(), Some(3));
     }
 }
