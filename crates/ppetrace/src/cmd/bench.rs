@@ -312,6 +312,13 @@ fn load_avg() -> String {
 }
 
 /// The PostgreSQL URL, if the bench runs on PostgreSQL.
+/// A plain connection to the bench's PostgreSQL database (size, raw inserts, ANALYZE).
+async fn pg_client(url: &str) -> anyhow::Result<tokio_postgres::Client> {
+    let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
+    tokio::spawn(conn);
+    Ok(client)
+}
+
 fn pg_url(cfg: &Config) -> Option<String> {
     cfg.database_url
         .clone()
@@ -334,8 +341,7 @@ async fn db_bytes(cfg: &Config) -> anyhow::Result<u64> {
                 + std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0))
         }
         Some(url) => {
-            let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await?;
-            tokio::spawn(conn);
+            let client = pg_client(&url).await?;
             let r = client
                 .query_one("SELECT pg_database_size(current_database())", &[])
                 .await?;
@@ -404,8 +410,7 @@ async fn raw_insert(cfg: &Config, n: u64) -> anyhow::Result<(f64, f64)> {
             Ok((secs, bytes as f64 / n.max(1) as f64))
         }
         Some(url) => {
-            let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await?;
-            tokio::spawn(conn);
+            let client = pg_client(&url).await?;
             client
                 .batch_execute(
                     "DROP TABLE IF EXISTS bench_raw;
@@ -944,25 +949,23 @@ async fn workloads_after_verify(
         ),
         "p99 ≤ 20 ms",
     ));
-    let t = Instant::now();
-    let lt = app
-        .trace_lot(operator, &product.gtin, "BENCHLOT")
-        .await
-        .map_err(|e| anyhow!("trace lot: {e}"))?;
-    let lot_secs = t.elapsed().as_secs_f64();
+    let trace = || async {
+        let t = Instant::now();
+        let lt = app
+            .trace_lot(operator, &product.gtin, "BENCHLOT")
+            .await
+            .map_err(|e| anyhow!("trace lot: {e}"))?;
+        anyhow::Ok((lt, t.elapsed().as_secs_f64()))
+    };
+    let (lt, lot_secs) = trace().await?;
     // PostgreSQL plans from table statistics, which autovacuum gathers within a
     // minute or so of a bulk load; the bench does not wait for it but runs ANALYZE,
     // and reports the trace before and after.
     let analyzed = match pg_url(cfg) {
         Some(url) => {
-            let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await?;
-            tokio::spawn(conn);
+            let client = pg_client(&url).await?;
             client.batch_execute("ANALYZE").await?;
-            let t = Instant::now();
-            app.trace_lot(operator, &product.gtin, "BENCHLOT")
-                .await
-                .map_err(|e| anyhow!("trace lot: {e}"))?;
-            Some(t.elapsed().as_secs_f64())
+            Some(trace().await?.1)
         }
         None => None,
     };
