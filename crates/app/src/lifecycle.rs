@@ -355,7 +355,9 @@ impl App {
                     .await?,
             );
         }
+        // An event naming both the item and its lot is found by both look-ups.
         events.sort_by_key(|a| (a.event_time, a.id));
+        events.dedup_by_key(|a| a.id);
         events
             .iter()
             .map(|e| serde_json::from_str(&e.body).map_err(|x| AppError::Internal(x.to_string())))

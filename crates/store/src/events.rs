@@ -35,6 +35,34 @@ impl EventIndex {
     }
 }
 
+/// The key roles under which an event names an identifier: its lookup by identifier
+/// ([`crate::EventStore::events_for_epc`]) reads these keys. `named` holds the names
+/// a caller gave an event ([`NewEvent::epcs`]) that are none of its other keys.
+pub const NAMING_ROLES: &str =
+    "'epc', 'child', 'parent', 'input', 'output', 'class', 'inclass', 'outclass', 'lot', 'named'";
+
+impl EventIndex {
+    /// The keys to store for an event: its index keys plus a `named` key for each
+    /// name of the event that none of them already holds.
+    pub fn stored_keys<'a>(&'a self, ev: &'a NewEvent) -> impl Iterator<Item = (&'a str, &'a str)> {
+        let held: std::collections::HashSet<&str> = self
+            .keys
+            .iter()
+            .filter(|(r, _)| r != "cp" && r != "named")
+            .map(|(_, v)| v.as_str())
+            .collect();
+        self.keys
+            .iter()
+            .map(|(r, v)| (r.as_str(), v.as_str()))
+            .chain(
+                ev.epcs
+                    .iter()
+                    .filter(move |e| !held.contains(e.as_str()))
+                    .map(|e| ("named", e.as_str())),
+            )
+    }
+}
+
 /// One event of a captured document, with its index and log entry.
 #[derive(Debug, Clone)]
 pub struct CaptureItem {
@@ -164,6 +192,7 @@ pub trait EventStore: Send + Sync {
         effects: &Effects,
         log: &LogEntry,
     ) -> Result<i64>;
+    /// The events naming an identifier under any of the [`NAMING_ROLES`], oldest first.
     async fn events_for_epc(&self, epc: &str) -> Result<Vec<StoredEvent>>;
     async fn event_count(&self) -> Result<u64>;
 

@@ -178,6 +178,76 @@ async fn events_apply_effects_atomically(b: Backend) {
     assert_eq!(s.log_size().await.unwrap(), before);
 }
 
+/// An event is found by every identifier it names, whatever the role, and by the
+/// names its caller gave it; never by a company-prefix key.
+async fn events_are_found_by_every_name_they_carry(b: Backend) {
+    let (s, _g) = fresh_store(b).await;
+    let ev = event("ev-named", vec!["urn:x:A".into(), "urn:x:EXTRA".into()]);
+    let index = EventIndex {
+        event_hash: "h-named".into(),
+        error_declared: false,
+        keys: vec![
+            ("cp".into(), "0614141".into()),
+            ("epc".into(), "urn:x:A".into()),
+            ("child".into(), "urn:x:C".into()),
+            ("parent".into(), "urn:x:P".into()),
+            ("lot".into(), "urn:x:LOT".into()),
+        ],
+    };
+    s.record_event_indexed(&ev, &index, &Effects::default(), &entry("event"))
+        .await
+        .unwrap();
+    for name in ["urn:x:A", "urn:x:C", "urn:x:P", "urn:x:LOT", "urn:x:EXTRA"] {
+        let found = s.events_for_epc(name).await.unwrap();
+        assert_eq!(found.len(), 1, "{name}");
+        assert_eq!(found[0].event_id, "ev-named");
+    }
+    assert!(s.events_for_epc("0614141").await.unwrap().is_empty());
+    assert!(s.events_for_epc("urn:x:NONE").await.unwrap().is_empty());
+}
+
+/// Migration 0013 keeps every name of the events stored before it: the names
+/// already held by a key need nothing, the others become `named` keys.
+async fn migration_0013_keeps_the_names_of_stored_events(b: Backend) {
+    let (url, g) = fresh_url(b).await;
+    let s = store::open(&url).await.unwrap();
+    let ev = event("ev-old", vec![]);
+    let index = EventIndex {
+        event_hash: "h-old".into(),
+        error_declared: false,
+        keys: vec![("epc".into(), "urn:x:KEYED".into())],
+    };
+    s.record_event_indexed(&ev, &index, &Effects::default(), &entry("event"))
+        .await
+        .unwrap();
+    drop(s);
+    // The schema as version 12 left it: names in `event_epcs`, every key indexed by event.
+    raw_sql(
+        &g,
+        "DROP INDEX event_keys_cp_event;
+         CREATE INDEX event_keys_event ON event_keys(event_pk);
+         CREATE TABLE event_epcs (epc TEXT NOT NULL, event_pk BIGINT NOT NULL, PRIMARY KEY (epc, event_pk));
+         INSERT INTO event_epcs (epc, event_pk) SELECT 'urn:x:KEYED', id FROM events;
+         INSERT INTO event_epcs (epc, event_pk) SELECT 'urn:x:ONLY-NAMED', id FROM events;
+         DELETE FROM schema_migrations WHERE version = 13;",
+    )
+    .await;
+    let s = store::open(&url).await.unwrap();
+    for name in ["urn:x:KEYED", "urn:x:ONLY-NAMED"] {
+        let found = s.events_for_epc(name).await.unwrap();
+        assert_eq!(found.len(), 1, "{name}");
+        assert_eq!(found[0].event_id, "ev-old");
+    }
+    drop(s);
+    // The table and the full index by event are gone: creating them again succeeds.
+    raw_sql(
+        &g,
+        "CREATE TABLE event_epcs (epc TEXT); DROP TABLE event_epcs;
+         CREATE INDEX event_keys_event ON event_keys(event_pk);",
+    )
+    .await;
+}
+
 async fn recall_and_release_mark_the_batch(b: Backend) {
     let (s, _g) = fresh_store(b).await;
     let (_, _, batch) = setup_batch(s.as_ref()).await;
@@ -378,6 +448,8 @@ both_backends!(
     unique_constraints_are_conflicts_and_write_nothing,
     codes_are_unique_paged_and_joined_with_their_batch,
     events_apply_effects_atomically,
+    events_are_found_by_every_name_they_carry,
+    migration_0013_keeps_the_names_of_stored_events,
     recall_and_release_mark_the_batch,
     keys_sites_and_certificates_round_trip,
 );

@@ -218,28 +218,6 @@ async fn verify_read_gives_the_batch_regions_once_received(b: Backend) {
     assert!(r.shipped_regions.is_empty());
 }
 
-/// Runs SQL on the test database from a connection of its own, behind the store's
-/// back (as an operator with `sqlite3`/`psql`, or another program, would).
-async fn raw_sql(g: &DbGuard, sql: &str) {
-    match g {
-        DbGuard::Sqlite(dir) => {
-            let c = rusqlite::Connection::open(dir.path().join("ppetrace.db")).unwrap();
-            c.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
-            c.execute_batch(sql).unwrap();
-        }
-        DbGuard::Postgres { admin_url, name } => {
-            let url = testkit::with_database(admin_url, name);
-            let (c, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
-                .await
-                .unwrap();
-            let task = tokio::spawn(conn);
-            c.batch_execute(sql).await.unwrap();
-            drop(c);
-            task.await.unwrap().unwrap();
-        }
-    }
-}
-
 /// (product name, manufacturer name, certificates as (number, status)) of a look-up.
 async fn registry_view(
     s: &dyn Store,

@@ -937,6 +937,43 @@ fn domain_admin() -> domain::authz::Actor {
     domain::authz::Actor::operator()
 }
 
+/// A captured event that names an item and, in its quantity list, the item's lot is
+/// found by both look-ups of the item's history, and listed there once.
+async fn an_event_naming_item_and_lot_is_in_the_history_once(b: store::Backend) {
+    let t = spawn_app(b).await;
+    let m = testkit::register_maker(&t, "6901234", "Helmet maker").await;
+    let codes = testkit::issue_codes(&t, &m, 1).await;
+    let serial = codes[0].rsplit('/').next().unwrap();
+    let item = format!("https://id.gs1.org/01/{}/21/{serial}", m.gtin);
+    let lot = format!("https://id.gs1.org/01/{}/10/L1", m.gtin);
+    let mut ev = object_event(
+        "2026-03-01T10:00:00.000+08:00",
+        vec![item],
+        "inspecting",
+        None,
+    );
+    ev["quantityList"] = json!([{"epcClass": lot, "quantity": 1}]);
+    let j = capture(&t, &m.key, "application/ld+json", doc(vec![ev]), None).await;
+    assert_eq!(j["success"], true, "{j}");
+    let r = t
+        .get(
+            &format!(
+                "/api/v1/items/history?code={}",
+                testkit::urlencode(&codes[0])
+            ),
+            Some(&m.key),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let h: Value = r.json().await.unwrap();
+    let events = h["events"].as_array().unwrap();
+    let inspections = events
+        .iter()
+        .filter(|e| e["bizStep"].as_str().unwrap_or("").ends_with("inspecting"))
+        .count();
+    assert_eq!(inspections, 1, "{h}");
+}
+
 /// A job left `running` by a crashed process is resumed at start-up (before anyone
 /// polls it) and its events are stored exactly once.
 async fn running_jobs_are_resumed_at_start_up(b: store::Backend) {
@@ -1124,6 +1161,7 @@ async fn concurrent_documents_each_get_their_own_outcome(b: store::Backend) {
 both_backends!(
     concurrent_documents_each_get_their_own_outcome,
     running_jobs_are_resumed_at_start_up,
+    an_event_naming_item_and_lot_is_in_the_history_once,
     malformed_query_strings_are_problems,
     every_gs1_example_is_captured_and_queried_back,
     capture_rules,

@@ -6,8 +6,8 @@ use tokio_postgres::types::ToSql;
 
 use super::*;
 use crate::events::{
-    CaptureItem, CaptureJob, CaptureOutcome, EventFilter, EventIndex, NamedQuery, NewCaptureJob,
-    SqlParam, build_event_query,
+    CaptureItem, CaptureJob, CaptureOutcome, EventFilter, EventIndex, NAMING_ROLES, NamedQuery,
+    NewCaptureJob, SqlParam, build_event_query,
 };
 
 /// Inserts events (ids allocated from the identity sequence first, so the keys can
@@ -44,7 +44,6 @@ pub(super) async fn insert_events(
     let mut bl = Vec::with_capacity(evs.len());
     let mut owner = Vec::with_capacity(evs.len());
     let mut body = Vec::with_capacity(evs.len());
-    let (mut epc_v, mut epc_pk) = (Vec::new(), Vec::new());
     let (mut key_r, mut key_v, mut key_pk) = (Vec::new(), Vec::new(), Vec::new());
     for ((ev, ix), id) in evs.iter().zip(&ids) {
         event_id.push(ev.event_id.as_str());
@@ -60,13 +59,9 @@ pub(super) async fn insert_events(
         bl.push(ev.biz_location.as_deref());
         owner.push(ev.owner_org_id);
         body.push(ev.body.as_str());
-        for e in &ev.epcs {
-            epc_v.push(e.as_str());
-            epc_pk.push(*id);
-        }
-        for (r, v) in &ix.keys {
-            key_r.push(r.as_str());
-            key_v.push(v.as_str());
+        for (r, v) in ix.stored_keys(ev) {
+            key_r.push(r);
+            key_v.push(v);
             key_pk.push(*id);
         }
     }
@@ -85,15 +80,6 @@ pub(super) async fn insert_events(
         &job, &body,
     ];
     tx.execute(&stmt, &params).await.map_err(db_err)?;
-    if !epc_v.is_empty() {
-        let st = tx
-            .prepare_cached(
-                "INSERT INTO event_epcs (epc, event_pk) SELECT DISTINCT e, p FROM UNNEST($1::TEXT[], $2::BIGINT[]) AS x(e, p) ON CONFLICT DO NOTHING",
-            )
-            .await
-            .map_err(db_err)?;
-        tx.execute(&st, &[&epc_v, &epc_pk]).await.map_err(db_err)?;
-    }
     if !key_v.is_empty() {
         let st = tx
             .prepare_cached(
@@ -238,8 +224,9 @@ impl crate::EventStore for PgStore {
     async fn events_for_epc(&self, epc: &str) -> Result<Vec<StoredEvent>> {
         self.many(
             &format!(
-                "SELECT {EVENT_COLS} FROM event_epcs x JOIN events e ON e.id = x.event_pk
-                 WHERE x.epc = $1 ORDER BY e.event_time, e.id"
+                "SELECT {EVENT_COLS} FROM events e WHERE e.id IN
+                   (SELECT event_pk FROM event_keys WHERE role IN ({NAMING_ROLES}) AND value = $1)
+                 ORDER BY e.event_time, e.id"
             ),
             &[&epc],
             event_row,

@@ -43,6 +43,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         12,
         include_str!("../../migrations/postgres/0012_registry_generation.sql"),
     ),
+    (
+        13,
+        include_str!("../../migrations/postgres/0013_drop_event_epcs.sql"),
+    ),
 ];
 /// Advisory lock serialising appends to the log (gap-free leaf indexes).
 const LOG_LOCK: i64 = 0x7070_6574;

@@ -2,8 +2,8 @@
 
 use super::*;
 use crate::events::{
-    CaptureItem, CaptureJob, CaptureOutcome, EventFilter, EventIndex, NamedQuery, NewCaptureJob,
-    SqlParam, build_event_query,
+    CaptureItem, CaptureJob, CaptureOutcome, EventFilter, EventIndex, NAMING_ROLES, NamedQuery,
+    NewCaptureJob, SqlParam, build_event_query,
 };
 
 pub(super) fn insert_event(
@@ -33,17 +33,10 @@ pub(super) fn insert_event(
         ev.body
     ])?;
     let pk = tx.last_insert_rowid();
-    {
-        let mut st =
-            tx.prepare_cached("INSERT OR IGNORE INTO event_epcs (epc, event_pk) VALUES (?1, ?2)")?;
-        for epc in &ev.epcs {
-            st.execute(params![epc, pk])?;
-        }
-    }
     let mut st = tx.prepare_cached(
         "INSERT OR IGNORE INTO event_keys (role, value, event_pk) VALUES (?1, ?2, ?3)",
     )?;
-    for (role, value) in &index.keys {
+    for (role, value) in index.stored_keys(ev) {
         st.execute(params![role, value, pk])?;
     }
     Ok(pk)
@@ -142,8 +135,9 @@ impl crate::EventStore for SqliteStore {
         self.read(move |c| {
             let mut st = c
                 .prepare_cached(&format!(
-                    "SELECT {EVENT_COLS} FROM event_epcs x JOIN events e ON e.id = x.event_pk
-                     WHERE x.epc = ?1 ORDER BY e.event_time, e.id"
+                    "SELECT {EVENT_COLS} FROM events e WHERE e.id IN
+                       (SELECT event_pk FROM event_keys WHERE role IN ({NAMING_ROLES}) AND value = ?1)
+                     ORDER BY e.event_time, e.id"
                 ))
                 .map_err(db_err)?;
             let rows = st.query_map([epc], event_row).map_err(db_err)?;

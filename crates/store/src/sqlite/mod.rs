@@ -42,6 +42,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         12,
         include_str!("../../migrations/sqlite/0012_registry_generation.sql"),
     ),
+    (
+        13,
+        include_str!("../../migrations/sqlite/0013_drop_event_epcs.sql"),
+    ),
 ];
 const MAX_IDLE_READERS: usize = 8;
 /// Connections kept per thread for `read_hot` (one per open store, the oldest goes).
@@ -66,6 +70,8 @@ pub struct SqliteStore {
     queue: Arc<Mutex<Vec<group::Job>>>,
     readers: Arc<Mutex<Vec<Connection>>>,
     memory: bool,
+    /// Copies the WAL into the database file off the writer's path (`checkpoint`).
+    checkpointer: Option<checkpoint::Checkpointer>,
     /// Registry facts for verification, valid under one registry generation.
     registry: Arc<crate::regcache::RegistryCache>,
 }
@@ -322,6 +328,20 @@ impl SqliteStore {
         })
         .await
         .map_err(join_err)??;
+        let checkpointer = if memory {
+            None
+        } else {
+            let p = path.to_string();
+            checkpoint::Checkpointer::start(move || {
+                let c = Connection::open(&p)?;
+                configure(&c)?;
+                Ok(c)
+            })
+        };
+        if checkpointer.is_some() {
+            conn.execute_batch("PRAGMA wal_autocheckpoint=0;")
+                .map_err(db_err)?;
+        }
         Ok(SqliteStore {
             id: NEXT_STORE_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             path: path.to_string(),
@@ -329,6 +349,7 @@ impl SqliteStore {
             queue: Arc::new(Mutex::new(Vec::new())),
             readers: Arc::new(Mutex::new(Vec::new())),
             memory,
+            checkpointer,
             registry: Arc::default(),
         })
     }
@@ -353,6 +374,9 @@ impl SqliteStore {
         let (out, appended) = answer
             .await
             .map_err(|_| StoreError::Db("the write was dropped unanswered".into()))??;
+        if let Some(c) = &self.checkpointer {
+            c.nudge();
+        }
         crate::receipts::committed(&appended);
         Ok(out)
     }
@@ -448,6 +472,7 @@ macro_rules! owned {
     ($($v:ident),*) => { $(let $v = $v.clone();)* };
 }
 
+mod checkpoint;
 mod draws;
 mod events;
 mod group;

@@ -75,3 +75,25 @@ pub async fn setup_batch(s: &dyn Store) -> (Org, Product, Batch) {
         .unwrap();
     (org, product, batch)
 }
+
+/// Runs SQL on the test database from a connection of its own, behind the store's
+/// back (as an operator with `sqlite3`/`psql`, or another program, would).
+pub async fn raw_sql(g: &testkit::DbGuard, sql: &str) {
+    match g {
+        testkit::DbGuard::Sqlite(dir) => {
+            let c = rusqlite::Connection::open(dir.path().join("ppetrace.db")).unwrap();
+            c.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
+            c.execute_batch(sql).unwrap();
+        }
+        testkit::DbGuard::Postgres { admin_url, name } => {
+            let url = testkit::with_database(admin_url, name);
+            let (c, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+                .await
+                .unwrap();
+            let task = tokio::spawn(conn);
+            c.batch_execute(sql).await.unwrap();
+            drop(c);
+            task.await.unwrap().unwrap();
+        }
+    }
+}

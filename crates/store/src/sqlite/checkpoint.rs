@@ -1,0 +1,105 @@
+//! WAL checkpoints off the writer's path.
+//!
+//! By default SQLite checkpoints inside the COMMIT that takes the WAL past 1,000
+//! pages: the writing thread then copies the WAL into the database file and fsyncs
+//! it while every queued write waits (a twelfth of the writer's time under EPCIS
+//! capture). The writer connection turns that off (`wal_autocheckpoint=0`) and this
+//! thread, with a connection of its own, runs `PRAGMA wal_checkpoint(PASSIVE)` after
+//! commits instead: a passive checkpoint copies only committed frames, never waits
+//! for a lock and never blocks the writer, and once it has copied every frame the
+//! writer's next transaction starts the WAL over from its beginning, as before.
+//!
+//! Durability is unchanged: a commit is durable when its WAL frames are synced
+//! (`synchronous=FULL`); the checkpoint only moves them into the main file.
+
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
+
+/// Checkpoints at most this often; commits in between are copied by the next one.
+const MIN_INTERVAL: Duration = Duration::from_millis(50);
+
+#[derive(Default)]
+struct State {
+    /// Commits since the last checkpoint.
+    pending: bool,
+    /// The store is gone: the thread exits.
+    stop: bool,
+}
+
+/// Handle of the checkpoint thread of one database file; dropping it stops the thread.
+pub(super) struct Checkpointer {
+    shared: Arc<(Mutex<State>, Condvar)>,
+}
+
+impl Checkpointer {
+    /// Starts the thread; `open` makes its connection. `None` if no thread could be
+    /// started: then the writer must keep checkpointing itself.
+    pub(super) fn start(
+        open: impl Fn() -> rusqlite::Result<rusqlite::Connection> + Send + 'static,
+    ) -> Option<Checkpointer> {
+        let shared: Arc<(Mutex<State>, Condvar)> = Arc::default();
+        let theirs = shared.clone();
+        std::thread::Builder::new()
+            .name("sqlite-checkpoint".into())
+            .spawn(move || run(&theirs, open))
+            .ok()?;
+        Some(Checkpointer { shared })
+    }
+
+    /// Tells the thread a commit happened.
+    pub(super) fn nudge(&self) {
+        let (lock, cv) = &*self.shared;
+        if let Ok(mut s) = lock.lock()
+            && !s.pending
+        {
+            s.pending = true;
+            cv.notify_one();
+        }
+    }
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        let (lock, cv) = &*self.shared;
+        if let Ok(mut s) = lock.lock() {
+            s.stop = true;
+            cv.notify_one();
+        }
+    }
+}
+
+fn run(
+    shared: &(Mutex<State>, Condvar),
+    open: impl Fn() -> rusqlite::Result<rusqlite::Connection>,
+) {
+    let (lock, cv) = shared;
+    let mut conn: Option<rusqlite::Connection> = None;
+    loop {
+        {
+            let Ok(mut s) = lock.lock() else { return };
+            while !s.pending && !s.stop {
+                s = match cv.wait(s) {
+                    Ok(s) => s,
+                    Err(_) => return,
+                };
+            }
+            if s.stop {
+                return;
+            }
+            s.pending = false;
+        }
+        if conn.is_none() {
+            match open() {
+                Ok(c) => conn = Some(c),
+                Err(e) => tracing::warn!(error = %e, "checkpoint connection failed"),
+            }
+        }
+        if let Some(c) = &conn
+            && let Err(e) = c.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+        {
+            tracing::warn!(error = %e, "WAL checkpoint failed; retrying later");
+            conn = None;
+        }
+        std::thread::sleep(MIN_INTERVAL);
+    }
+}
