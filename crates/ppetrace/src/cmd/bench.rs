@@ -355,6 +355,8 @@ fn sqlite_checkpoint(cfg: &Config) {
     if pg_url(cfg).is_none()
         && let Ok(c) = rusqlite::Connection::open(sqlite_path(cfg))
     {
+        // Waits for the store's own checkpoint thread rather than failing busy.
+        let _ = c.busy_timeout(Duration::from_secs(30));
         let _ = c.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);");
     }
 }

@@ -3,11 +3,15 @@
 //! By default SQLite checkpoints inside the COMMIT that takes the WAL past 1,000
 //! pages: the writing thread then copies the WAL into the database file and fsyncs
 //! it while every queued write waits (a twelfth of the writer's time under EPCIS
-//! capture). The writer connection turns that off (`wal_autocheckpoint=0`) and this
-//! thread, with a connection of its own, runs `PRAGMA wal_checkpoint(PASSIVE)` after
-//! commits instead: a passive checkpoint copies only committed frames, never waits
-//! for a lock and never blocks the writer, and once it has copied every frame the
-//! writer's next transaction starts the WAL over from its beginning, as before.
+//! capture). Here this thread, with a connection of its own, runs
+//! `PRAGMA wal_checkpoint(PASSIVE)` after commits instead: a passive checkpoint
+//! copies only committed frames, never waits for a lock and never blocks the writer.
+//!
+//! The WAL starts over from its beginning only when a write transaction begins with
+//! every frame copied. Under a steady stream of commits this thread rarely sees that
+//! moment, so the writer keeps an automatic checkpoint with a higher threshold
+//! ([`WRITER_CHECKPOINT_PAGES`]): when it fires, this thread has already copied
+//! almost everything, the writer copies the rest, and the WAL stays bounded.
 //!
 //! Durability is unchanged: a commit is durable when its WAL frames are synced
 //! (`synchronous=FULL`); the checkpoint only moves them into the main file.
@@ -15,6 +19,9 @@
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
+/// The writer's own automatic checkpoint threshold, in WAL pages (SQLite's default
+/// is 1,000): a bound on the WAL, not the usual path.
+pub(super) const WRITER_CHECKPOINT_PAGES: u32 = 4_096;
 /// Checkpoints at most this often; commits in between are copied by the next one.
 const MIN_INTERVAL: Duration = Duration::from_millis(50);
 
@@ -33,7 +40,7 @@ pub(super) struct Checkpointer {
 
 impl Checkpointer {
     /// Starts the thread; `open` makes its connection. `None` if no thread could be
-    /// started: then the writer must keep checkpointing itself.
+    /// started: then the writer keeps SQLite's default checkpoints.
     pub(super) fn start(
         open: impl Fn() -> rusqlite::Result<rusqlite::Connection> + Send + 'static,
     ) -> Option<Checkpointer> {

@@ -339,8 +339,11 @@ impl SqliteStore {
             })
         };
         if checkpointer.is_some() {
-            conn.execute_batch("PRAGMA wal_autocheckpoint=0;")
-                .map_err(db_err)?;
+            conn.execute_batch(&format!(
+                "PRAGMA wal_autocheckpoint={};",
+                checkpoint::WRITER_CHECKPOINT_PAGES
+            ))
+            .map_err(db_err)?;
         }
         Ok(SqliteStore {
             id: NEXT_STORE_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
