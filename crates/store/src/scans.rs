@@ -68,7 +68,7 @@ pub struct AlertCount {
 }
 
 /// Everything one verification reads, fetched in one call: one connection and no
-/// hand-off per statement on SQLite, one pipelined round trip on PostgreSQL.
+/// hand-off per statement on SQLite, one statement on PostgreSQL.
 /// The scan parts are read whether or not the code exists (with ids that match
 /// nothing), so an unknown serial costs the same statements as a known one.
 #[derive(Debug, Clone, Default)]

@@ -100,6 +100,56 @@ async fn verify_read_matches_the_single_reads(b: Backend) {
     assert_eq!(r1.recent.len(), 1);
 }
 
+/// The history in `verify_read` (one statement on PostgreSQL, arrays per column) is
+/// the same as `recent_scans`: every field, newest first, ties on `at` broken by the
+/// later insert first, cut at the limit, and empty for a code without scans.
+async fn verify_read_history_is_the_recent_scans(b: Backend) {
+    let (s, _g) = fresh_store(b).await;
+    let (_org, product, batch, _cert) = setup(s.as_ref()).await;
+    let mut scans = Vec::new();
+    for (i, min) in [5u32, 1, 9, 9, 3, 9, 7].into_iter().enumerate() {
+        let mut sc = scan(&product, &batch, "A1", min, &format!("City{i}"));
+        if i % 2 == 0 {
+            sc.kind = SCAN_AUTHORITATIVE;
+            sc.org_id = Some(batch.product_id);
+            sc.step = Some("receiving".into());
+            sc.lat = Some(30.5 + i as f64);
+            sc.lon = Some(114.25 - i as f64);
+            sc.region = Some(format!("Region{i}"));
+        } else {
+            sc.city = None;
+        }
+        scans.push(sc);
+    }
+    // One insert per scan, so ids follow this order (the three at minute 9 tie on `at`).
+    for sc in &scans {
+        s.record_scans(std::slice::from_ref(sc)).await.unwrap();
+    }
+    for limit in [1u32, 3, 4, 50] {
+        let r = s.verify_read(&product.gtin, "A1", limit).await.unwrap();
+        let want = s.recent_scans(product.id, "A1", limit).await.unwrap();
+        assert_eq!(r.recent, want, "limit {limit}");
+        assert_eq!(r.recent.len(), (limit as usize).min(scans.len()));
+    }
+    let r = s.verify_read(&product.gtin, "A1", 50).await.unwrap();
+    let minutes: Vec<i64> = r
+        .recent
+        .iter()
+        .map(|x| (x.at - t0()).num_minutes())
+        .collect();
+    assert_eq!(minutes, vec![9, 9, 9, 7, 5, 3, 1]);
+    // Ties: the scan inserted last (index 5) comes first, then 3, then 2.
+    assert_eq!(r.recent[0].city, None);
+    assert_eq!(r.recent[1].city, None);
+    assert_eq!(r.recent[2].city.as_deref(), Some("City2"));
+    assert_eq!(r.recent[2].region.as_deref(), Some("Region2"));
+    assert_eq!(r.recent[2].step.as_deref(), Some("receiving"));
+    assert_eq!(r.recent[2].lat, Some(32.5));
+    // A code without scans has no history.
+    let r = s.verify_read(&product.gtin, "B2", 50).await.unwrap();
+    assert!(r.code.is_some() && r.recent.is_empty());
+}
+
 async fn verify_read_of_unknown_codes_is_empty(b: Backend) {
     let (s, _g) = fresh_store(b).await;
     let (org, product, _batch, _cert) = setup(s.as_ref()).await;
@@ -397,6 +447,7 @@ async fn verify_read_sees_registry_writes_of_another_store(b: Backend) {
 
 both_backends!(
     verify_read_matches_the_single_reads,
+    verify_read_history_is_the_recent_scans,
     verify_read_of_unknown_codes_is_empty,
     verify_read_sees_a_recall_at_once,
     verify_read_gives_the_batch_regions_once_received,

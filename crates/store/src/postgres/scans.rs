@@ -48,13 +48,17 @@ fn scan_row(r: &Row) -> Result<NewScan> {
 ///
 /// 0: the registry generation, the product's id, the code with its batch, the
 ///    code's bucket count, the batch's norm and its regions (NULL before the batch's
-///    first receipt). The joins are outer, so an unknown serial (or GTIN) runs the
-///    same statement and gets NULLs.
-/// 1: the code's latest scans (sent with 0 in the same round trip: it finds the
-///    product by its GTIN itself).
-/// 2-4: the registry facts, read only when the cache does not hold them under the
-///    generation just read (see `crate::regcache`), pipelined after 0.
-static VERIFY_SQL: std::sync::LazyLock<[String; 5]> = std::sync::LazyLock::new(|| {
+///    first receipt), and the code's latest scans (`ORDER BY at DESC, id DESC LIMIT
+///    $3`) as one array per column (see `recent_scans_at`). The joins are outer, so
+///    an unknown serial (or GTIN) runs the same statement and gets NULLs. One
+///    statement per look-up: its cost is in the PostgreSQL backends, which share the
+///    cores with the server. The arrays are plain `array_agg`s of the sorted rows:
+///    one `array_agg(… ORDER BY …)` per column would sort the rows once per column
+///    (PostgreSQL 15 does not reuse the subquery's order), which cost a sixth of the
+///    statement's throughput in pgbench; the order is restored in Rust instead.
+/// 1-3: the registry facts, read only when the cache does not hold them under the
+///    generation just read (see `crate::regcache`).
+static VERIFY_SQL: std::sync::LazyLock<[String; 4]> = std::sync::LazyLock::new(|| {
     const PID: &str = "(SELECT id FROM products WHERE gtin = $1)";
     let bcols = BATCH_COLS
         .split(", ")
@@ -68,17 +72,24 @@ static VERIFY_SQL: std::sync::LazyLock<[String; 5]> = std::sync::LazyLock::new(|
                     (SELECT COUNT(*) FROM scan_buckets sb WHERE sb.product_id = p.id AND sb.serial = $2),
                     s.items, s.buckets,
                     (SELECT CASE WHEN bool_or(r.received) THEN array_agg(r.region ORDER BY r.region) END
-                     FROM batch_regions r WHERE r.batch_id = c.batch_id)
+                     FROM batch_regions r WHERE r.batch_id = c.batch_id),
+                    h.id, h.batch_id, h.at, h.kind, h.org_id, h.step, h.lat, h.lon, h.city, h.region
              FROM registry_generation g
              LEFT JOIN products p ON p.gtin = $1
              LEFT JOIN codes c ON c.product_id = p.id AND c.serial = $2
              LEFT JOIN batches b ON b.id = c.batch_id
              LEFT JOIN batch_scan_stats s ON s.batch_id = c.batch_id
+             LEFT JOIN LATERAL (
+                 SELECT array_agg(x.id) AS id, array_agg(x.batch_id) AS batch_id,
+                        array_agg(x.at) AS at, array_agg(x.kind) AS kind,
+                        array_agg(x.org_id) AS org_id, array_agg(x.step) AS step,
+                        array_agg(x.lat) AS lat, array_agg(x.lon) AS lon,
+                        array_agg(x.city) AS city, array_agg(x.region) AS region
+                 FROM (SELECT id, batch_id, at, kind, org_id, step, lat, lon, city, region
+                       FROM scans WHERE product_id = p.id AND serial = $2
+                       ORDER BY at DESC, id DESC LIMIT $3) x
+             ) h ON TRUE
              WHERE g.id = 1"
-        ),
-        format!(
-            "SELECT product_id, serial, batch_id, at, kind, org_id, step, lat, lon, city, region
-             FROM scans WHERE product_id = {PID} AND serial = $2 ORDER BY at DESC, id DESC LIMIT $3"
         ),
         format!("SELECT {PRODUCT_COLS} FROM products WHERE gtin = $1"),
         format!(
@@ -90,6 +101,80 @@ static VERIFY_SQL: std::sync::LazyLock<[String; 5]> = std::sync::LazyLock::new(|
 
 /// Column of `VERIFY_SQL[0]` where the batch's columns start.
 const VERIFY_BATCH_AT: usize = 7;
+
+/// The code's latest scans from the arrays of `VERIFY_SQL[0]` starting at column `at`
+/// (all NULL when the GTIN is unknown or the code has no scans; all of one length
+/// otherwise), newest first by (at, id) whatever order the arrays came in.
+fn recent_scans_at(
+    r: &Row,
+    at: usize,
+    product_id: Option<i64>,
+    serial: &str,
+) -> Result<Vec<NewScan>> {
+    let Some(product_id) = product_id else {
+        return Ok(Vec::new());
+    };
+    let id: Vec<i64> = r.get::<_, Option<_>>(at).unwrap_or_default();
+    let batch: Vec<i64> = r.get::<_, Option<_>>(at + 1).unwrap_or_default();
+    let when: Vec<DateTime<Utc>> = r.get::<_, Option<_>>(at + 2).unwrap_or_default();
+    let kind: Vec<i16> = r.get::<_, Option<_>>(at + 3).unwrap_or_default();
+    let org: Vec<Option<i64>> = r.get::<_, Option<_>>(at + 4).unwrap_or_default();
+    let step: Vec<Option<String>> = r.get::<_, Option<_>>(at + 5).unwrap_or_default();
+    let lat: Vec<Option<f64>> = r.get::<_, Option<_>>(at + 6).unwrap_or_default();
+    let lon: Vec<Option<f64>> = r.get::<_, Option<_>>(at + 7).unwrap_or_default();
+    let city: Vec<Option<String>> = r.get::<_, Option<_>>(at + 8).unwrap_or_default();
+    let region: Vec<Option<String>> = r.get::<_, Option<_>>(at + 9).unwrap_or_default();
+    let n = id.len();
+    let lens = [
+        batch.len(),
+        when.len(),
+        kind.len(),
+        org.len(),
+        step.len(),
+        lat.len(),
+        lon.len(),
+        city.len(),
+        region.len(),
+    ];
+    if lens.iter().any(|&l| l != n) {
+        return Err(StoreError::Db(format!(
+            "recent scans: arrays of unequal length ({n} vs {lens:?})"
+        )));
+    }
+    let mut rows: Vec<(i64, NewScan)> = id
+        .into_iter()
+        .zip(batch)
+        .zip(when)
+        .zip(kind)
+        .zip(org)
+        .zip(step)
+        .zip(lat)
+        .zip(lon)
+        .zip(city)
+        .zip(region)
+        .map(
+            |(((((((((id, batch_id), at), kind), org_id), step), lat), lon), city), region)| {
+                let scan = NewScan {
+                    product_id,
+                    serial: serial.to_string(),
+                    batch_id,
+                    at,
+                    kind,
+                    org_id,
+                    step,
+                    lat,
+                    lon,
+                    city,
+                    region,
+                    place_key: String::new(),
+                };
+                (id, scan)
+            },
+        )
+        .collect();
+    rows.sort_by(|(ia, a), (ib, b)| b.at.cmp(&a.at).then(ib.cmp(ia)));
+    Ok(rows.into_iter().map(|(_, s)| s).collect())
+}
 
 #[async_trait]
 impl crate::ScanStore for PgStore {
@@ -223,22 +308,14 @@ impl crate::ScanStore for PgStore {
         serial: &str,
         history_limit: u32,
     ) -> Result<VerifyRead> {
-        // Two statements on one connection, sent together (tokio-postgres pipelines
-        // requests polled concurrently): one round trip. The registry facts come
-        // from the cache while the generation read by the first is unchanged;
-        // otherwise three more statements, one more round trip.
+        // One statement. The registry facts come from the cache while the generation
+        // it read is unchanged; otherwise three more statements, one more round trip.
         let client = self.pool.get().await.map_err(pool_err)?;
         let sqls = &*VERIFY_SQL;
-        let (s0, s1) = tokio::try_join!(
-            client.prepare_cached(&sqls[0]),
-            client.prepare_cached(&sqls[1]),
-        )
-        .map_err(db_err)?;
+        let s0 = client.prepare_cached(&sqls[0]).await.map_err(db_err)?;
         let limit = i64::from(history_limit);
-        let gs: [&(dyn tokio_postgres::types::ToSql + Sync); 2] = [&gtin, &serial];
         let gsl: [&(dyn tokio_postgres::types::ToSql + Sync); 3] = [&gtin, &serial, &limit];
-        let (head, recent) = tokio::try_join!(client.query_one(&s0, &gs), client.query(&s1, &gsl))
-            .map_err(db_err)?;
+        let head = client.query_one(&s0, &gsl).await.map_err(db_err)?;
         let generation: Generation = (head.get(0), head.get(1));
         let pid: Option<i64> = head.get(2);
         // A code is found with its batch (as the inner join of the single reads).
@@ -257,6 +334,7 @@ impl crate::ScanStore for PgStore {
         let items: Option<i64> = head.get(at + 1);
         let buckets: Option<i64> = head.get(at + 2);
         let regions: Option<Vec<String>> = head.get(at + 3);
+        let recent = recent_scans_at(&head, at + 4, pid, serial)?;
         let facts = match pid {
             None => None,
             Some(pid) => match self
@@ -267,9 +345,9 @@ impl crate::ScanStore for PgStore {
                 Some(f) => Some(f),
                 None => {
                     let (s2, s3, s4) = tokio::try_join!(
+                        client.prepare_cached(&sqls[1]),
                         client.prepare_cached(&sqls[2]),
                         client.prepare_cached(&sqls[3]),
-                        client.prepare_cached(&sqls[4]),
                     )
                     .map_err(db_err)?;
                     let g: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&gtin];
@@ -300,7 +378,7 @@ impl crate::ScanStore for PgStore {
             code,
             org,
             certificates,
-            recent: recent.iter().map(scan_row).collect::<Result<_>>()?,
+            recent,
             code_buckets,
             batch_stats: (
                 items.unwrap_or(0).max(0) as u64,
