@@ -33,15 +33,7 @@ impl EventIndex {
                 .collect(),
         }
     }
-}
 
-/// The key roles under which an event names an identifier: its lookup by identifier
-/// ([`crate::EventStore::events_for_epc`]) reads these keys. `named` holds the names
-/// a caller gave an event ([`NewEvent::epcs`]) that are none of its other keys.
-pub const NAMING_ROLES: &str =
-    "'epc', 'child', 'parent', 'input', 'output', 'class', 'inclass', 'outclass', 'lot', 'named'";
-
-impl EventIndex {
     /// The keys to store for an event: its index keys plus a `named` key for each
     /// name of the event that none of them already holds.
     pub fn stored_keys<'a>(&'a self, ev: &'a NewEvent) -> impl Iterator<Item = (&'a str, &'a str)> {
@@ -62,6 +54,12 @@ impl EventIndex {
             )
     }
 }
+
+/// The key roles under which an event names an identifier: its lookup by identifier
+/// ([`crate::EventStore::events_for_epc`]) reads these keys. `named` holds the names
+/// a caller gave an event ([`NewEvent::epcs`]) that are none of its other keys.
+pub const NAMING_ROLES: &str =
+    "'epc', 'child', 'parent', 'input', 'output', 'class', 'inclass', 'outclass', 'lot', 'named'";
 
 /// One event of a captured document, with its index and log entry.
 #[derive(Debug, Clone)]

@@ -110,3 +110,52 @@ fn run(
         std::thread::sleep(MIN_INTERVAL);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::SqliteStore;
+
+    /// Commits reach the database file through the checkpoint thread, well before the
+    /// writer's own threshold (or SQLite's default of 1,000 pages) would copy them.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn commits_are_checkpointed_by_the_thread() {
+        let dir = std::env::temp_dir().join(format!("ppetrace-ckpt-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let path = dir.join("c.db");
+        let s = SqliteStore::open(path.to_str().unwrap_or(""))
+            .await
+            .unwrap();
+        s.write(|tx| {
+            tx.execute_batch("CREATE TABLE t (v BLOB)")
+                .map_err(super::super::db_err)
+        })
+        .await
+        .unwrap();
+        let size = || std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+        let before = size();
+        // About 100 pages of new data, in ten commits.
+        for _ in 0..10 {
+            s.write(|tx| {
+                for _ in 0..10 {
+                    tx.execute("INSERT INTO t (v) VALUES (zeroblob(4000))", [])
+                        .map_err(super::super::db_err)?;
+                }
+                Ok(())
+            })
+            .await
+            .unwrap();
+        }
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while size() < before + 100 * 4000 && std::time::Instant::now() < deadline {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert!(
+            size() >= before + 100 * 4000,
+            "the database file holds the commits: {} → {} bytes",
+            before,
+            size()
+        );
+        drop(s);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
