@@ -46,6 +46,36 @@ async fn issuance_counts_only_new_codes_with_one_log_entry(b: Backend) {
     assert_eq!(page, want, "every serial once, none lost in a statement");
 }
 
+/// The statements run plain first (no `ON CONFLICT` on PostgreSQL); a serial
+/// already taken in a later statement sends the whole chunk back to the
+/// skipping path, without doubling what the earlier statements wrote.
+async fn a_taken_serial_in_a_later_statement_is_skipped_once(b: Backend) {
+    let (s, _g) = fresh_store(b).await;
+    let (_, _, batch) = setup_batch(s.as_ref()).await;
+    let serials: Vec<String> = (0..60_000).map(|i| format!("L{i:06}")).collect();
+    let taken = vec![serials[59_000].clone(), serials[3].clone()];
+    assert_eq!(s.insert_codes(&batch, &taken, None).await.unwrap(), 2);
+    let log_before = s.log_size().await.unwrap();
+    let issuance = NewIssuance {
+        batch_id: batch.id,
+        count: 60_000,
+        merkle_root: "00".into(),
+        actor: "test".into(),
+        created_at: t0(),
+    };
+    let n = s
+        .insert_codes(&batch, &serials, Some((&issuance, &entry("code_issuance"))))
+        .await
+        .unwrap();
+    assert_eq!(n, 59_998);
+    assert_eq!(s.count_codes(batch.id).await.unwrap(), 60_000);
+    assert_eq!(s.log_size().await.unwrap(), log_before + 1);
+    // Without a clash the count is every serial.
+    let fresh: Vec<String> = (0..1000).map(|i| format!("M{i:06}")).collect();
+    assert_eq!(s.insert_codes(&batch, &fresh, None).await.unwrap(), 1000);
+    assert_eq!(s.count_codes(batch.id).await.unwrap(), 61_000);
+}
+
 fn checkpoint(size: u64) -> StoredCheckpoint {
     StoredCheckpoint {
         size,
@@ -103,5 +133,6 @@ async fn integrate_refuses_a_moved_tree_and_leaves_nothing(b: Backend) {
 
 both_backends!(
     issuance_counts_only_new_codes_with_one_log_entry,
+    a_taken_serial_in_a_later_statement_is_skipped_once,
     integrate_refuses_a_moved_tree_and_leaves_nothing
 );

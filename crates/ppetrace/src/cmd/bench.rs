@@ -375,6 +375,46 @@ fn random_codes(n: u64) -> Vec<String> {
         .collect()
 }
 
+/// `n` URIs of codes drawn at random from `batches` (weighted by their size): for
+/// each, the first serial after a freshly generated one.
+async fn sample_urls(
+    app: &app::App,
+    product: &store::Product,
+    batches: &[(store::Batch, u64)],
+    n: usize,
+) -> anyhow::Result<Vec<String>> {
+    use rand::Rng;
+    let gtin = gs1::Gtin::parse(&product.gtin)?;
+    let total: u64 = batches.iter().map(|(_, k)| k).sum();
+    let mut rng = rand::rng();
+    let mut urls = Vec::with_capacity(n);
+    while urls.len() < n && total > 0 {
+        let mut pick = rng.random_range(0..total);
+        let Some((batch, _)) = batches.iter().find(|(_, k)| {
+            let here = pick < *k;
+            if !here {
+                pick -= k;
+            }
+            here
+        }) else {
+            break;
+        };
+        let after = domain::serial::generate(&mut rng);
+        let mut page = app
+            .store
+            .batch_serials(batch.id, Some(after.as_str()), 1)
+            .await?;
+        if page.is_empty() {
+            page = app.store.batch_serials(batch.id, None, 1).await?;
+        }
+        let lot = gs1::Lot::parse(&batch.lot)?;
+        for s in page {
+            urls.push(app.code_uri(&gtin, &lot, &gs1::Serial::parse(&s)?));
+        }
+    }
+    Ok(urls)
+}
+
 /// The building block of issuance: `n` random 24-char codes inserted into a scratch
 /// table with a UNIQUE index, 100 k rows per transaction, on the same database.
 /// Returns (seconds, bytes per row).
@@ -584,17 +624,42 @@ async fn run_inner(
     let backend = app.store.backend().as_str();
     let mut rows: Vec<Row> = Vec::new();
 
-    // The synthetic data set: batch 1 of the demo gets `codes` more codes.
+    // The synthetic data set: `codes` more codes for the demo helmet, in batches of
+    // one issuance chunk each (a production lot of a million helmets is already
+    // large). One product model holds them all, so its primary-key range is as
+    // wide as the store: the worst case for a random serial's insert.
+    let (_, product) = app.batch_with_product(1).await?;
     let b = bar(codes, "seeding");
-    let b2 = b.clone();
     let t = Instant::now();
-    app.issue_codes(&operator, 1, codes.max(1), &move |n| b2.set_position(n))
+    let mut seed_batches: Vec<(store::Batch, u64)> = Vec::new();
+    let mut seeded = 0u64;
+    while seeded < codes.max(1) {
+        let n = (codes.max(1) - seeded).min(app::codes::CHUNK as u64);
+        let batch = app
+            .create_batch(
+                &operator,
+                &app::registry::BatchInput {
+                    gtin: product.gtin.clone(),
+                    lot: format!("BENCH-S{:04}", seed_batches.len() + 1),
+                    production_date: None,
+                    expiry_date: None,
+                },
+            )
+            .await?;
+        let b2 = b.clone();
+        app.issue_codes(&operator, batch.id, n, &move |k| {
+            b2.set_position(seeded + k)
+        })
         .await?;
+        seeded += n;
+        seed_batches.push((batch, n));
+    }
     b.finish_and_clear();
     let seed_secs = t.elapsed().as_secs_f64();
     rows.push(row(
         format!(
-            "data set: {codes} codes issued ({} k chunks, logged)",
+            "data set: {codes} codes of one product model in {} batches (≤ {} k each, logged)",
+            seed_batches.len(),
             app::codes::CHUNK / 1000
         ),
         format!(
@@ -607,9 +672,23 @@ async fn run_inner(
     // Issuance of `issue` codes into the store, and its building block.
     sqlite_checkpoint(cfg);
     let before = db_bytes(cfg).await?;
+    // A new production lot of the same product model: its serials land all over
+    // the product's primary-key range of `codes` random serials.
+    let new_lot = app
+        .create_batch(
+            &operator,
+            &app::registry::BatchInput {
+                gtin: product.gtin.clone(),
+                lot: "BENCH-NEW".into(),
+                production_date: None,
+                expiry_date: None,
+            },
+        )
+        .await?;
     let t = Instant::now();
     if issue > 0 {
-        app.issue_codes(&operator, 1, issue, &|_| {}).await?;
+        app.issue_codes(&operator, new_lot.id, issue, &|_| {})
+            .await?;
     }
     let issue_secs = t.elapsed().as_secs_f64();
     sqlite_checkpoint(cfg);
@@ -618,7 +697,10 @@ async fn run_inner(
     let (raw_secs, raw_bytes) = raw_insert(cfg, issue.max(1)).await?;
     rows.push(
         row(
-            format!("issue {issue} codes into {}", codes + 330),
+            format!(
+                "issue {issue} codes, a new lot of the same product, into {}",
+                codes + 330
+            ),
             format!(
                 "{issue_secs:.2} s ({:.0} codes/s)",
                 issue as f64 / issue_secs.max(1e-9)
@@ -650,14 +732,15 @@ async fn run_inner(
         ),
     );
 
-    // URLs to verify: a sample of real codes, plus unknown ones (10 %).
-    let mut urls = Vec::new();
-    app.export_codes(&operator, 1, |u| {
-        if urls.len() < 20_000 {
-            urls.push(u.to_string());
-        }
-        Ok(())
-    })
+    // URLs to verify: 20,000 codes drawn at random from the whole data set (the
+    // first serial after a random one, in a random seed batch, so look-ups hit
+    // every part of the code index), plus unknown ones (10 %).
+    let mut urls = sample_urls(
+        &app,
+        &product,
+        &seed_batches,
+        20_000.min(codes.max(1) as usize),
+    )
     .await?;
     for i in 0..urls.len() / 10 {
         urls.push(format!("{base}/01/06901234000016/21/UNKNOWN{i:011}"));
