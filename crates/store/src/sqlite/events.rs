@@ -163,8 +163,10 @@ impl crate::EventStore for SqliteStore {
     ) -> Result<CaptureOutcome> {
         let items = items.to_vec();
         let job = job.map(|(a, b)| (a.to_string(), b.to_string()));
+        // Every refusal (a duplicate) is found before the first insert, and what
+        // follows has no constraint left to break: no savepoint needed.
         let (outcome, stored) = self
-            .write(move |tx| {
+            .write_checked(move |tx| {
                 let mut out = CaptureOutcome::default();
                 let mut seen = std::collections::HashSet::new();
                 for (i, it) in items.iter().enumerate() {

@@ -365,11 +365,29 @@ impl SqliteStore {
         T: Send + 'static,
         F: FnOnce(&rusqlite::Transaction<'_>) -> Result<T> + Send + 'static,
     {
+        self.write_with(group::Isolation::Savepoint, f).await
+    }
+
+    /// [`Self::write`] for a closure that refuses only before its first change
+    /// (no savepoint: see `group`).
+    async fn write_checked<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&rusqlite::Transaction<'_>) -> Result<T> + Send + 'static,
+    {
+        self.write_with(group::Isolation::ChecksFirst, f).await
+    }
+
+    async fn write_with<T, F>(&self, isolation: group::Isolation, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&rusqlite::Transaction<'_>) -> Result<T> + Send + 'static,
+    {
         let (done, answer) = tokio::sync::oneshot::channel();
         self.queue
             .lock()
             .map_err(|_| StoreError::Db("write queue poisoned".into()))?
-            .push(group::job(f, done));
+            .push(group::job(f, isolation, done));
         let (writer, queue) = (self.writer.clone(), self.queue.clone());
         tokio::task::spawn_blocking(move || group::drain(&writer, &queue))
             .await
