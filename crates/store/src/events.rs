@@ -34,8 +34,11 @@ impl EventIndex {
         }
     }
 
-    /// The keys to store for an event: its index keys plus a `named` key for each
-    /// name of the event that none of them already holds.
+    /// The keys to store for an event, each once: its index keys plus a `named`
+    /// key for each name of the event that none of them already holds. (An event
+    /// names a company prefix once per identifier; a key twice would be a
+    /// conflict for the database to resolve, which costs PostgreSQL a second
+    /// index probe per key.)
     pub fn stored_keys<'a>(&'a self, ev: &'a NewEvent) -> impl Iterator<Item = (&'a str, &'a str)> {
         let held: std::collections::HashSet<&str> = self
             .keys
@@ -43,6 +46,7 @@ impl EventIndex {
             .filter(|(r, _)| r != "cp" && r != "named")
             .map(|(_, v)| v.as_str())
             .collect();
+        let mut seen = std::collections::HashSet::new();
         self.keys
             .iter()
             .map(|(r, v)| (r.as_str(), v.as_str()))
@@ -52,6 +56,7 @@ impl EventIndex {
                     .filter(move |e| !held.contains(e.as_str()))
                     .map(|e| ("named", e.as_str())),
             )
+            .filter(move |k| seen.insert(*k))
     }
 }
 
@@ -392,4 +397,51 @@ pub fn build_event_query(f: &EventFilter, ph: &dyn Fn(usize) -> String) -> (Stri
     let l = push(SqlParam::Int(i64::from(f.limit.max(1))), &mut params);
     sql.push_str(&format!(" LIMIT {l}"));
     (sql, params)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_keys_are_each_key_once_with_unheld_names() {
+        let t = chrono::DateTime::<Utc>::UNIX_EPOCH;
+        let ev = NewEvent {
+            event_id: "e".into(),
+            event_type: "ObjectEvent".into(),
+            event_time: t,
+            record_time: t,
+            action: None,
+            biz_step: None,
+            disposition: None,
+            read_point: None,
+            biz_location: None,
+            owner_org_id: None,
+            epcs: vec!["A".into(), "C".into(), "C".into()],
+            body: "{}".into(),
+        };
+        let pair = |r: &str, v: &str| (r.to_string(), v.to_string());
+        let index = EventIndex {
+            event_hash: "h".into(),
+            error_declared: false,
+            keys: vec![
+                pair("epc", "A"),
+                pair("cp", "6901234"),
+                pair("epc", "B"),
+                pair("cp", "6901234"),
+                pair("parent", "B"),
+            ],
+        };
+        let got: Vec<(&str, &str)> = index.stored_keys(&ev).collect();
+        assert_eq!(
+            got,
+            vec![
+                ("epc", "A"),
+                ("cp", "6901234"),
+                ("epc", "B"),
+                ("parent", "B"),
+                ("named", "C"),
+            ]
+        );
+    }
 }
