@@ -11,6 +11,16 @@ use common::*;
 use store::*;
 use testkit::{both_backends, fresh_store};
 
+fn issuance(batch_id: i64, count: u64) -> NewIssuance {
+    NewIssuance {
+        batch_id,
+        count,
+        merkle_root: "00".into(),
+        actor: "test".into(),
+        created_at: t0(),
+    }
+}
+
 async fn issuance_counts_only_new_codes_with_one_log_entry(b: Backend) {
     let (s, _g) = fresh_store(b).await;
     let (_, _, batch) = setup_batch(s.as_ref()).await;
@@ -22,13 +32,7 @@ async fn issuance_counts_only_new_codes_with_one_log_entry(b: Backend) {
     // 100-row statements and a partial one, each with some duplicates.
     let mut serials: Vec<String> = (0..250).map(|i| format!("K{i:05}")).collect();
     serials.reverse();
-    let issuance = NewIssuance {
-        batch_id: batch.id,
-        count: 250,
-        merkle_root: "00".into(),
-        actor: "test".into(),
-        created_at: t0(),
-    };
+    let issuance = issuance(batch.id, 250);
     let n = s
         .insert_codes(&batch, &serials, Some((&issuance, &entry("code_issuance"))))
         .await
@@ -56,13 +60,7 @@ async fn a_taken_serial_in_a_later_statement_is_skipped_once(b: Backend) {
     let taken = vec![serials[59_000].clone(), serials[3].clone()];
     assert_eq!(s.insert_codes(&batch, &taken, None).await.unwrap(), 2);
     let log_before = s.log_size().await.unwrap();
-    let issuance = NewIssuance {
-        batch_id: batch.id,
-        count: 60_000,
-        merkle_root: "00".into(),
-        actor: "test".into(),
-        created_at: t0(),
-    };
+    let issuance = issuance(batch.id, 60_000);
     let n = s
         .insert_codes(&batch, &serials, Some((&issuance, &entry("code_issuance"))))
         .await

@@ -222,10 +222,11 @@ mod tests {
             .unwrap_or(-1)
     }
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-    async fn a_failing_or_panicking_write_is_rolled_back_alone() {
-        let dir = std::env::temp_dir().join(format!("ppetrace-group-{}", std::process::id()));
-        let path = dir.join("g.db");
+    /// A store in a scratch directory named after `name`, with a table `t` of
+    /// unique values.
+    async fn store_with_table(name: &str) -> (std::sync::Arc<SqliteStore>, std::path::PathBuf) {
+        let dir = std::env::temp_dir().join(format!("ppetrace-{name}-{}", std::process::id()));
+        let path = dir.join("t.db");
         let s = std::sync::Arc::new(
             SqliteStore::open(path.to_str().unwrap_or(""))
                 .await
@@ -237,6 +238,12 @@ mod tests {
         })
         .await
         .unwrap();
+        (s, dir)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn a_failing_or_panicking_write_is_rolled_back_alone() {
+        let (s, dir) = store_with_table("group").await;
         let mut tasks = Vec::new();
         for i in 0..60i64 {
             let s = s.clone();
@@ -345,19 +352,7 @@ mod tests {
     /// fails its whole group, and nothing of that group is stored.
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn checks_first_writes_fail_alone_only_before_changing_anything() {
-        let dir = std::env::temp_dir().join(format!("ppetrace-checked-{}", std::process::id()));
-        let path = dir.join("c.db");
-        let s = std::sync::Arc::new(
-            SqliteStore::open(path.to_str().unwrap_or(""))
-                .await
-                .unwrap(),
-        );
-        s.write(|tx| {
-            tx.execute_batch("CREATE TABLE t (v INTEGER UNIQUE)")
-                .map_err(super::db_err)
-        })
-        .await
-        .unwrap();
+        let (s, dir) = store_with_table("checked").await;
         // Refusals before any change, among concurrent writes (groups of many).
         let mut tasks = Vec::new();
         for i in 0..60i64 {
