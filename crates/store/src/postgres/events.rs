@@ -21,11 +21,14 @@ pub(super) async fn insert_events(
         return Ok(Vec::new());
     }
     let n = evs.len() as i64;
-    let ids: Vec<i64> = tx
-        .query(
+    let next = tx
+        .prepare_cached(
             "SELECT nextval(pg_get_serial_sequence('events', 'id')) FROM generate_series(1, $1::BIGINT)",
-            &[&n],
         )
+        .await
+        .map_err(db_err)?;
+    let ids: Vec<i64> = tx
+        .query(&next, &[&n])
         .await
         .map_err(db_err)?
         .iter()
@@ -98,15 +101,45 @@ pub(super) async fn insert_events(
     Ok(ids)
 }
 
+/// A capture job's end: its id, errors (a JSON array) and number of stored events.
+type JobEnd<'a> = (&'a str, &'a str, i64);
+
 /// Appends many log entries in one statement (same rules as `append_log`: the log
-/// lock is held until commit, leaf indexes are contiguous).
-async fn append_logs(tx: &Transaction<'_>, entries: &[&LogEntry]) -> Result<Vec<u64>> {
+/// lock is held until commit, leaf indexes are contiguous), and when `job` is given,
+/// records the job's end in the same statement: every statement after the lock
+/// lengthens the section in which concurrent captures wait. (Its leaf indexes are
+/// the range just appended, contiguous, written as `receipts::ranges` does.)
+async fn append_logs(
+    tx: &Transaction<'_>,
+    entries: &[&LogEntry],
+    job: Option<JobEnd<'_>>,
+) -> Result<Vec<u64>> {
     if entries.is_empty() {
         return Ok(Vec::new());
     }
-    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOG_LOCK])
+    let lock = tx
+        .prepare_cached("SELECT pg_advisory_xact_lock($1)")
         .await
         .map_err(db_err)?;
+    const INSERT: &str = "INSERT INTO log_entries (seq, body, created_at, entry_sha256)
+             SELECT (SELECT COALESCE(MAX(seq) + 1, 0) FROM log_entries) + o - 1, b, t, d
+             FROM UNNEST($1::BYTEA[], $2::TIMESTAMPTZ[], $3::BYTEA[]) WITH ORDINALITY AS x(b, t, d, o)
+             RETURNING seq";
+    let st = match job {
+        None => tx.prepare_cached(INSERT).await,
+        Some(_) => {
+            tx.prepare_cached(&format!(
+                "WITH ins AS ({INSERT}),
+                 job AS (UPDATE capture_jobs SET state = 'success', errors = $5, event_count = $6, body = NULL, finished_at = now(),
+                           log_indexes = (SELECT CASE WHEN MIN(seq) = MAX(seq) THEN MIN(seq)::TEXT
+                                                      ELSE MIN(seq)::TEXT || '-' || MAX(seq)::TEXT END FROM ins)
+                         WHERE id = $4)
+                 SELECT seq FROM ins"
+            ))
+            .await
+        }
+    }
+    .map_err(db_err)?;
     let mut bodies = Vec::with_capacity(entries.len());
     let mut times = Vec::with_capacity(entries.len());
     let mut digests = Vec::with_capacity(entries.len());
@@ -116,19 +149,15 @@ async fn append_logs(tx: &Transaction<'_>, entries: &[&LogEntry]) -> Result<Vec<
         bodies.push(b);
         times.push(e.time);
     }
-    let st = tx
-        .prepare_cached(
-            "INSERT INTO log_entries (seq, body, created_at, entry_sha256)
-             SELECT (SELECT COALESCE(MAX(seq) + 1, 0) FROM log_entries) + o - 1, b, t, d
-             FROM UNNEST($1::BYTEA[], $2::TIMESTAMPTZ[], $3::BYTEA[]) WITH ORDINALITY AS x(b, t, d, o)
-             RETURNING seq",
-        )
-        .await
-        .map_err(db_err)?;
-    let rows = tx
-        .query(&st, &[&bodies, &times, &digests])
-        .await
-        .map_err(db_err)?;
+    tx.execute(&lock, &[&LOG_LOCK]).await.map_err(db_err)?;
+    let rows = match job {
+        None => tx.query(&st, &[&bodies, &times, &digests]).await,
+        Some((id, errors, count)) => {
+            tx.query(&st, &[&bodies, &times, &digests, &id, &errors, &count])
+                .await
+        }
+    }
+    .map_err(db_err)?;
     let mut indexes: Vec<u64> = rows.iter().map(|r| r.get::<_, i64>(0) as u64).collect();
     indexes.sort_unstable();
     crate::receipts::appended(indexes.iter().copied());
@@ -259,15 +288,18 @@ impl crate::EventStore for PgStore {
         let existing: std::collections::HashSet<String> = if hashes.is_empty() {
             Default::default()
         } else {
-            tx.query(
-                "SELECT event_hash FROM events WHERE event_hash = ANY($1) AND NOT error_declared",
-                &[&hashes],
-            )
-            .await
-            .map_err(db_err)?
-            .iter()
-            .map(|r| r.get(0))
-            .collect()
+            let probe = tx
+                .prepare_cached(
+                    "SELECT event_hash FROM events WHERE event_hash = ANY($1) AND NOT error_declared",
+                )
+                .await
+                .map_err(db_err)?;
+            tx.query(&probe, &[&hashes])
+                .await
+                .map_err(db_err)?
+                .iter()
+                .map(|r| r.get(0))
+                .collect()
         };
         let mut seen = std::collections::HashSet::new();
         for (i, it) in items.iter().enumerate() {
@@ -290,8 +322,13 @@ impl crate::EventStore for PgStore {
             out.stored.push(i);
         }
         insert_events(&tx, &evs, job.map(|j| j.0)).await?;
-        let indexes = append_logs(&tx, &logs).await?;
-        if let Some((id, errors)) = job {
+        let count = out.stored.len() as i64;
+        let end = job.map(|(id, errors)| (id, errors, count));
+        let indexes = append_logs(&tx, &logs, end).await?;
+        if let Some((id, errors)) = job
+            && logs.is_empty()
+        {
+            // Nothing appended, so nothing finished the job above.
             let indexes = crate::receipts::ranges(&indexes);
             tx.execute(
                 "UPDATE capture_jobs SET state = 'success', errors = $2, event_count = $3, body = NULL, finished_at = now(), log_indexes = $4 WHERE id = $1",

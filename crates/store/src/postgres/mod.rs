@@ -84,9 +84,11 @@ fn pool_err(e: deadpool_postgres::PoolError) -> StoreError {
 /// until commit, so leaf indexes (`seq`) become visible in order and without gaps;
 /// the sequencer later adds them to the Merkle tree (see `postgres/log.rs`).
 async fn append_log(tx: &Transaction<'_>, entry: &LogEntry) -> Result<()> {
-    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOG_LOCK])
+    let lock = tx
+        .prepare_cached("SELECT pg_advisory_xact_lock($1)")
         .await
         .map_err(db_err)?;
+    tx.execute(&lock, &[&LOG_LOCK]).await.map_err(db_err)?;
     let body = entry.to_bytes();
     let digest = domain::log_entry::sha256(&body).to_vec();
     let row = tx
