@@ -274,7 +274,7 @@ fn rss_now_mb() -> f64 {
 
 /// Samples this process's anonymous resident memory (`RssAnon`: heap, stacks,
 /// caches; not the page cache, hence not the database pages SQLite maps) every
-/// 20 ms until dropped into [`AnonPeak::stop`]; the kernel keeps no peak of it.
+/// 20 ms until [`AnonPeak::stop`]; the kernel keeps no peak of it.
 struct AnonPeak {
     stop: Arc<AtomicBool>,
     thread: std::thread::JoinHandle<f64>,

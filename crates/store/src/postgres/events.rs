@@ -86,10 +86,10 @@ pub(super) async fn insert_events(
     if !key_v.is_empty() {
         let st = tx
             .prepare_cached(
-                // Every row is new (a fresh event id, `stored_keys` yields each key
-                // once), so a plain
-                // INSERT: `ON CONFLICT` would make PostgreSQL probe the key before
-                // inserting it and confirm after (speculative insertion).
+                // Every row is new (a fresh event id; `stored_keys` yields each key
+                // once), so a plain INSERT: `ON CONFLICT` would make PostgreSQL probe
+                // the key before inserting it and confirm after (speculative
+                // insertion).
                 "INSERT INTO event_keys (role, value, event_pk) SELECT r, v, p FROM UNNEST($1::TEXT[], $2::TEXT[], $3::BIGINT[]) AS x(r, v, p)",
             )
             .await
