@@ -405,6 +405,26 @@ fn random_codes(n: u64) -> Vec<String> {
         .collect()
 }
 
+/// A new lot (batch) of the product with `gtin`, created by `actor`.
+async fn new_lot(
+    app: &app::App,
+    actor: &Actor,
+    gtin: &str,
+    lot: String,
+) -> anyhow::Result<store::Batch> {
+    Ok(app
+        .create_batch(
+            actor,
+            &app::registry::BatchInput {
+                gtin: gtin.to_string(),
+                lot,
+                production_date: None,
+                expiry_date: None,
+            },
+        )
+        .await?)
+}
+
 /// `n` URIs of codes drawn at random from `batches` (weighted by their size): for
 /// each, the first serial after a freshly generated one.
 async fn sample_urls(
@@ -665,17 +685,8 @@ async fn run_inner(
     let mut seeded = 0u64;
     while seeded < codes.max(1) {
         let n = (codes.max(1) - seeded).min(app::codes::CHUNK as u64);
-        let batch = app
-            .create_batch(
-                &operator,
-                &app::registry::BatchInput {
-                    gtin: product.gtin.clone(),
-                    lot: format!("BENCH-S{:04}", seed_batches.len() + 1),
-                    production_date: None,
-                    expiry_date: None,
-                },
-            )
-            .await?;
+        let lot = format!("BENCH-S{:04}", seed_batches.len() + 1);
+        let batch = new_lot(&app, &operator, &product.gtin, lot).await?;
         let b2 = b.clone();
         app.issue_codes(&operator, batch.id, n, &move |k| {
             b2.set_position(seeded + k)
@@ -704,21 +715,10 @@ async fn run_inner(
     let before = db_bytes(cfg).await?;
     // A new production lot of the same product model: its serials land all over
     // the product's primary-key range of `codes` random serials.
-    let new_lot = app
-        .create_batch(
-            &operator,
-            &app::registry::BatchInput {
-                gtin: product.gtin.clone(),
-                lot: "BENCH-NEW".into(),
-                production_date: None,
-                expiry_date: None,
-            },
-        )
-        .await?;
+    let fresh = new_lot(&app, &operator, &product.gtin, "BENCH-NEW".into()).await?;
     let t = Instant::now();
     if issue > 0 {
-        app.issue_codes(&operator, new_lot.id, issue, &|_| {})
-            .await?;
+        app.issue_codes(&operator, fresh.id, issue, &|_| {}).await?;
     }
     let issue_secs = t.elapsed().as_secs_f64();
     sqlite_checkpoint(cfg);
@@ -910,17 +910,7 @@ async fn workloads_after_verify(
 ) -> anyhow::Result<()> {
     // The lot: a new batch of the demo helmet with `lot_items` codes.
     let (_, product) = app.batch_with_product(1).await?;
-    let batch = app
-        .create_batch(
-            operator,
-            &app::registry::BatchInput {
-                gtin: product.gtin.clone(),
-                lot: "BENCHLOT".into(),
-                production_date: None,
-                expiry_date: None,
-            },
-        )
-        .await?;
+    let batch = new_lot(app, operator, &product.gtin, "BENCHLOT".into()).await?;
     app.issue_codes(operator, batch.id, lot_items.max(1), &|_| {})
         .await?;
     let mut serials: Vec<String> = Vec::new();

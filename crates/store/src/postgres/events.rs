@@ -101,6 +101,24 @@ pub(super) async fn insert_events(
     Ok(ids)
 }
 
+const LOG_INSERT: &str = "INSERT INTO log_entries (seq, body, created_at, entry_sha256)
+     SELECT (SELECT COALESCE(MAX(seq) + 1, 0) FROM log_entries) + o - 1, b, t, d
+     FROM UNNEST($1::BYTEA[], $2::TIMESTAMPTZ[], $3::BYTEA[]) WITH ORDINALITY AS x(b, t, d, o)
+     RETURNING seq";
+
+/// [`LOG_INSERT`] that also ends capture job `$4` (errors `$5`, `$6` events), its
+/// leaf indexes being the contiguous range just appended.
+static LOG_INSERT_ENDING_JOB: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "WITH ins AS ({LOG_INSERT}),
+         job AS (UPDATE capture_jobs SET state = 'success', errors = $5, event_count = $6, body = NULL, finished_at = now(),
+                   log_indexes = (SELECT CASE WHEN MIN(seq) = MAX(seq) THEN MIN(seq)::TEXT
+                                              ELSE MIN(seq)::TEXT || '-' || MAX(seq)::TEXT END FROM ins)
+                 WHERE id = $4)
+         SELECT seq FROM ins"
+    )
+});
+
 /// A capture job's end: its id, errors (a JSON array) and number of stored events.
 type JobEnd<'a> = (&'a str, &'a str, i64);
 
@@ -121,23 +139,9 @@ async fn append_logs(
         .prepare_cached("SELECT pg_advisory_xact_lock($1)")
         .await
         .map_err(db_err)?;
-    const INSERT: &str = "INSERT INTO log_entries (seq, body, created_at, entry_sha256)
-             SELECT (SELECT COALESCE(MAX(seq) + 1, 0) FROM log_entries) + o - 1, b, t, d
-             FROM UNNEST($1::BYTEA[], $2::TIMESTAMPTZ[], $3::BYTEA[]) WITH ORDINALITY AS x(b, t, d, o)
-             RETURNING seq";
     let st = match job {
-        None => tx.prepare_cached(INSERT).await,
-        Some(_) => {
-            tx.prepare_cached(&format!(
-                "WITH ins AS ({INSERT}),
-                 job AS (UPDATE capture_jobs SET state = 'success', errors = $5, event_count = $6, body = NULL, finished_at = now(),
-                           log_indexes = (SELECT CASE WHEN MIN(seq) = MAX(seq) THEN MIN(seq)::TEXT
-                                                      ELSE MIN(seq)::TEXT || '-' || MAX(seq)::TEXT END FROM ins)
-                         WHERE id = $4)
-                 SELECT seq FROM ins"
-            ))
-            .await
-        }
+        None => tx.prepare_cached(LOG_INSERT).await,
+        Some(_) => tx.prepare_cached(&LOG_INSERT_ENDING_JOB).await,
     }
     .map_err(db_err)?;
     let mut bodies = Vec::with_capacity(entries.len());
