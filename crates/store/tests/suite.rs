@@ -102,6 +102,46 @@ async fn codes_are_unique_paged_and_joined_with_their_batch(b: Backend) {
     assert!(s.lookup_code(-1, "S00042").await.unwrap().is_none());
 }
 
+/// Serials page in byte order on both backends, whatever the database's own
+/// collation. On PostgreSQL the identifier columns are `COLLATE "C"` (migration
+/// 0014), so a database whose default is linguistic (ICU `en-US`, where `a1` sorts
+/// before `B2`) still pages as SQLite's BINARY does, and its indexes do not depend
+/// on the locale data of the operating system.
+async fn serials_page_in_byte_order_whatever_the_database_collation(b: Backend) {
+    let (url, _g) = match b {
+        Backend::Sqlite => testkit::fresh_url(b).await,
+        Backend::Postgres => {
+            testkit::fresh_pg_database_with(
+                "TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'",
+            )
+            .await
+        }
+    };
+    let s = store::open(&url).await.unwrap();
+    let (_, product, batch) = setup_batch(s.as_ref()).await;
+    let serials: Vec<String> = ["a1", "Z9", "_c", "B2", "b1", "A2"]
+        .map(String::from)
+        .to_vec();
+    assert_eq!(s.insert_codes(&batch, &serials, None).await.unwrap(), 6);
+    let mut seen = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = s
+            .batch_serials(batch.id, after.as_deref(), 2)
+            .await
+            .unwrap();
+        if page.is_empty() {
+            break;
+        }
+        after = page.last().cloned();
+        seen.extend(page);
+    }
+    assert_eq!(seen, ["A2", "B2", "Z9", "_c", "a1", "b1"]);
+    // Case matters in a serial: `A2` is not `a2`.
+    assert!(s.lookup_code(product.id, "a2").await.unwrap().is_none());
+    assert!(s.lookup_code(product.id, "A2").await.unwrap().is_some());
+}
+
 fn event(id: &str, epcs: Vec<String>) -> NewEvent {
     NewEvent {
         event_id: id.into(),
@@ -447,6 +487,7 @@ both_backends!(
     every_write_appends_one_log_entry,
     unique_constraints_are_conflicts_and_write_nothing,
     codes_are_unique_paged_and_joined_with_their_batch,
+    serials_page_in_byte_order_whatever_the_database_collation,
     events_apply_effects_atomically,
     events_are_found_by_every_name_they_carry,
     migration_0013_keeps_the_names_of_stored_events,

@@ -86,6 +86,11 @@ pub fn with_database(url: &str, db: &str) -> String {
 
 /// Creates an empty PostgreSQL database and returns its URL and guard.
 pub async fn fresh_pg_database() -> (String, DbGuard) {
+    fresh_pg_database_with("").await
+}
+
+/// Like [`fresh_pg_database`], with options for `CREATE DATABASE` (e.g. a locale).
+pub async fn fresh_pg_database_with(options: &str) -> (String, DbGuard) {
     let admin = pg_admin_url();
     let (client, conn) = tokio_postgres::connect(&admin, tokio_postgres::NoTls).await.unwrap_or_else(|e| {
         panic!("PostgreSQL is required for the storage tests and is not reachable at {admin}: {e}. Start it or set PPETRACE_TEST_PG_URL.")
@@ -93,7 +98,7 @@ pub async fn fresh_pg_database() -> (String, DbGuard) {
     tokio::spawn(conn);
     let name = unique_name();
     client
-        .batch_execute(&format!("CREATE DATABASE \"{name}\""))
+        .batch_execute(&format!("CREATE DATABASE \"{name}\" {options}"))
         .await
         .unwrap_or_else(|e| panic!("cannot create test database {name}: {e}"));
     (

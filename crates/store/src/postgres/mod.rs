@@ -47,6 +47,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         13,
         include_str!("../../migrations/postgres/0013_drop_event_epcs.sql"),
     ),
+    (
+        14,
+        include_str!("../../migrations/postgres/0014_identifiers_collate_c.sql"),
+    ),
 ];
 /// Advisory lock serialising appends to the log (gap-free leaf indexes).
 const LOG_LOCK: i64 = 0x7070_6574;
