@@ -82,7 +82,9 @@ impl Default for AppConfig {
 #[derive(Clone)]
 pub struct App {
     pub store: Arc<dyn Store>,
-    pub config: AppConfig,
+    /// Shared: an `App` is cloned for every request (handler state, middleware),
+    /// and the settings hold strings and lists that would otherwise be copied.
+    pub config: Arc<AppConfig>,
     pub clock: Arc<dyn Clock>,
     /// The log sequencer (signing key, batching state).
     pub log: Arc<log::Sequencer>,
@@ -100,7 +102,7 @@ impl App {
         let (scans, answers) = scans::make_state(&config);
         App {
             store,
-            config,
+            config: Arc::new(config),
             clock: Arc::new(SystemClock),
             log,
             scans,
@@ -119,7 +121,7 @@ impl App {
     /// log has signed anything.
     pub fn with_log_settings(mut self, settings: log::LogSettings) -> App {
         self.log = Arc::new(log::Sequencer::new(settings.clone()));
-        self.config.log = settings;
+        Arc::make_mut(&mut self.config).log = settings;
         self
     }
 }

@@ -244,10 +244,7 @@ pub async fn spawn_app_web(
     // for huge batches or after an hour, so tests force steps with `app.sequence_log()`.
     app.sequence_log().await.expect("first log checkpoint");
     let _sequencer = app.spawn_sequencer();
-    let ctx = web::ApiContext {
-        app: app.clone(),
-        web: Arc::new(web_config),
-    };
+    let ctx = web::ApiContext::new(app.clone(), Arc::new(web_config));
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(async move {
         let _ = web::serve(listener, ctx, async {

@@ -60,11 +60,28 @@ impl Default for WebConfig {
     }
 }
 
-/// Shared state of every handler.
+/// Shared state of every handler: one pointer, because axum clones it for every
+/// extractor and middleware of every request.
 #[derive(Clone)]
-pub struct ApiContext {
+pub struct ApiContext(Arc<Shared>);
+
+/// What [`ApiContext`] points to.
+pub struct Shared {
     pub app: app::App,
     pub web: Arc<WebConfig>,
+}
+
+impl ApiContext {
+    pub fn new(app: app::App, web: Arc<WebConfig>) -> ApiContext {
+        ApiContext(Arc::new(Shared { app, web }))
+    }
+}
+
+impl std::ops::Deref for ApiContext {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
 }
 
 /// The whole HTTP surface.

@@ -1537,7 +1537,7 @@ async fn world(backend: store::Backend) -> World {
     let clock = Arc::new(TestClock(Mutex::new(start())));
     let c2 = clock.clone();
     let t = testkit::spawn_app_with(backend, move |mut a| {
-        a.config.mailbox.pow_bits = 4;
+        Arc::make_mut(&mut a.config).mailbox.pow_bits = 4;
         a.with_clock(c2)
     })
     .await;

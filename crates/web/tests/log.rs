@@ -365,7 +365,7 @@ async fn witnesses_cosign_checkpoints(b: store::Backend) {
             a.store.clone(),
             app::AppConfig {
                 log: settings,
-                ..a.config.clone()
+                ..(*a.config).clone()
             },
         )
     })

@@ -248,8 +248,9 @@ async fn mailbox_end_to_end(b: store::Backend) {
     )));
     let c2 = clock.clone();
     let t = spawn_app_with(b, move |mut a| {
-        a.config.mailbox.pow_bits = 10;
-        a.config.mailbox.retention_days = 0;
+        let c = std::sync::Arc::make_mut(&mut a.config);
+        c.mailbox.pow_bits = 10;
+        c.mailbox.retention_days = 0;
         a.with_clock(c2)
     })
     .await;

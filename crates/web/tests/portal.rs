@@ -73,7 +73,7 @@ async fn ok(r: reqwest::Response, what: &str) -> Value {
 /// raise an alert, a published substantiated fraud case and an inspection target.
 async fn world(b: store::Backend) -> World {
     let t = spawn_app_with(b, |mut a| {
-        a.config.mailbox.pow_bits = 4;
+        std::sync::Arc::make_mut(&mut a.config).mailbox.pow_bits = 4;
         a
     })
     .await;

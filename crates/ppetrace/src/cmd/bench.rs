@@ -775,11 +775,11 @@ async fn run_inner(
     for i in 0..urls.len() / 10 {
         urls.push(format!("{base}/01/06901234000016/21/UNKNOWN{i:011}"));
     }
-    let ctx = web::ApiContext {
-        app: app.clone(),
-        // The rate limiter stays on, as in production, so its cost is measured; every
-        // connection comes from 127.0.0.1, so its limit is set above the load.
-        web: Arc::new(web::WebConfig {
+    // The rate limiter stays on, as in production, so its cost is measured; every
+    // connection comes from 127.0.0.1, so its limit is set above the load.
+    let ctx = web::ApiContext::new(
+        app.clone(),
+        Arc::new(web::WebConfig {
             rate_limit: Some(web::ratelimit::RateLimit {
                 per_minute: u32::MAX,
                 burst: u32::MAX,
@@ -787,7 +787,7 @@ async fn run_inner(
             }),
             ..web::WebConfig::default()
         }),
-    };
+    );
     tokio::spawn(async move {
         let _ = web::serve(listener, ctx, std::future::pending()).await;
     });

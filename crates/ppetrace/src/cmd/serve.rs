@@ -92,15 +92,15 @@ pub async fn run(mut cfg: Config, args: ServeArgs) -> anyhow::Result<()> {
     }
     println!("listening: http://{local}");
     tracing::info!(addr = %local, database = %store::redact(&cfg.database_url()), "ppetrace serving");
-    let ctx = web::ApiContext {
+    let ctx = web::ApiContext::new(
         app,
-        web: Arc::new(web::WebConfig {
+        Arc::new(web::WebConfig {
             max_body_bytes: cfg.max_body_bytes,
             request_timeout: Duration::from_secs(cfg.request_timeout_secs),
             hsts: cfg.hsts,
             ..web::WebConfig::default()
         }),
-    };
+    );
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
