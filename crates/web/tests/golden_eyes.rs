@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use testkit::{
     TestApp, both_backends, issue_codes, register_maker, register_org, register_site, release,
-    spawn_app, urlencode, verdict, with_check,
+    spawn_app, spawn_app_with, urlencode, verdict, with_check,
 };
 
 const WUHAN: (f64, f64) = (30.59, 114.30);
@@ -420,7 +420,79 @@ async fn recalls_notify_the_holders_found_by_forward_trace(b: store::Backend) {
     );
 }
 
+/// A looked-up code's scans are written when a batch is full, without waiting for
+/// the recorder's interval, and not before (nothing else flushes here).
+async fn a_full_batch_of_scans_is_written_before_the_interval(b: store::Backend) {
+    let t = spawn_app_with(b, |mut a| {
+        let c = std::sync::Arc::make_mut(&mut a.config);
+        c.scans.flush_interval = std::time::Duration::from_secs(3600);
+        c.scans.flush_batch = 3;
+        a
+    })
+    .await;
+    let m = register_maker(&t, "6901234", "Maker").await;
+    let codes = issue_codes(&t, &m, 1).await;
+    release(&t, &m).await;
+    let recorded = || {
+        t.app
+            .scans
+            .recorded
+            .load(std::sync::atomic::Ordering::Relaxed)
+    };
+    for _ in 0..2 {
+        assert_eq!(verdict(&t, &codes[0]).await["verdict"], "genuine");
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(recorded(), 0, "two scans wait for a full batch");
+    assert_eq!(verdict(&t, &codes[0]).await["verdict"], "genuine");
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while recorded() < 3 && std::time::Instant::now() < until {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(recorded(), 3, "the third scan filled the batch");
+    assert_eq!(t.app.dropped_scans(), 0);
+}
+
+/// Under overload scans are dropped and counted; every look-up is still answered.
+async fn a_full_scan_queue_drops_scans_not_requests(b: store::Backend) {
+    let t = spawn_app_with(b, |mut a| {
+        let c = std::sync::Arc::make_mut(&mut a.config);
+        c.scans.flush_interval = std::time::Duration::from_secs(3600);
+        c.scans.queue_capacity = 2;
+        a
+    })
+    .await;
+    let m = register_maker(&t, "6901234", "Maker").await;
+    let codes = issue_codes(&t, &m, 1).await;
+    release(&t, &m).await;
+    for _ in 0..5 {
+        assert_eq!(verdict(&t, &codes[0]).await["verdict"], "genuine");
+    }
+    assert_eq!(t.app.dropped_scans(), 3);
+    t.app.flush_scans().await;
+    assert_eq!(
+        t.app
+            .scans
+            .recorded
+            .load(std::sync::atomic::Ordering::Relaxed),
+        2
+    );
+    // The queue has room again.
+    verdict(&t, &codes[0]).await;
+    t.app.flush_scans().await;
+    assert_eq!(t.app.dropped_scans(), 3);
+    assert_eq!(
+        t.app
+            .scans
+            .recorded
+            .load(std::sync::atomic::Ordering::Relaxed),
+        3
+    );
+}
+
 both_backends!(
+    a_full_batch_of_scans_is_written_before_the_interval,
+    a_full_scan_queue_drops_scans_not_requests,
     recalls_notify_the_holders_found_by_forward_trace,
     public_lookups_are_rate_limited_per_client,
     a_buyer_scanning_again_is_not_a_clone_but_a_copy_far_away_is,

@@ -468,11 +468,12 @@ impl SqliteStore {
             None => {
                 let c = Connection::open(&self.path).map_err(db_err)?;
                 configure(&c).map_err(db_err)?;
-                // Hot reads (verification) map the file: point look-ups read pages
-                // straight from the page cache, without copying them into this
-                // connection's own cache.
-                c.execute_batch("PRAGMA mmap_size=1073741824;")
-                    .map_err(db_err)?;
+                // Not memory-mapped: in WAL mode a connection that sees another's
+                // commit drops its map of the file (`munmap`) with its page cache,
+                // and faults every page back in. Under the verification load,
+                // which commits its recorded scans several times a second, that
+                // was about a tenth of the server's CPU and raised p99 from 7.5
+                // to 10.7 ms (BENCHMARKS.md, seventh round).
                 c
             }
         };
