@@ -181,9 +181,12 @@ impl TileCache {
 /// [`LogSettings::checkpoint_refresh`], so a served tile costs no database
 /// read; older, it is read again. A request for a tile beyond it always reads
 /// the database (another node may have signed a larger tree).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct LatestTree {
     tree: TreeTag,
+    /// The checkpoint itself when it was read from the database (with any
+    /// cosignatures), for proofs; `None` when only the tree is known.
+    checkpoint: Option<Arc<StoredCheckpoint>>,
     read_at: Instant,
 }
 
@@ -360,23 +363,33 @@ impl Sequencer {
     }
 
     /// Records the latest signed tree as just read or signed.
-    fn remember_tree(&self, tree: TreeTag) {
+    fn remember_tree(&self, tree: TreeTag, checkpoint: Option<Arc<StoredCheckpoint>>) {
         if let Ok(mut l) = self.latest.write() {
             *l = Some(LatestTree {
                 tree,
+                checkpoint,
                 read_at: Instant::now(),
             });
         }
     }
 
     /// The latest signed tree kept in memory, if it is recent enough to use.
-    fn recent_tree(&self) -> Option<TreeTag> {
+    fn recent(&self) -> Option<LatestTree> {
         let refresh = self.settings.checkpoint_refresh;
         if refresh.is_zero() {
             return None;
         }
-        let l = (*self.latest.read().ok()?)?;
-        (l.read_at.elapsed() < refresh).then_some(l.tree)
+        let l = self.latest.read().ok()?.clone()?;
+        (l.read_at.elapsed() < refresh).then_some(l)
+    }
+
+    fn recent_tree(&self) -> Option<TreeTag> {
+        self.recent().map(|l| l.tree)
+    }
+
+    /// The latest checkpoint read from the database, if recent enough to use.
+    fn recent_checkpoint(&self) -> Option<Arc<StoredCheckpoint>> {
+        self.recent()?.checkpoint
     }
 
     pub fn origin(&self) -> &str {
@@ -469,7 +482,8 @@ impl Sequencer {
         match store.integrate(tree, first, &hashes, &stored).await {
             Ok(()) => {
                 st.range = Some(next);
-                self.remember_tree((stored.size, stored.root));
+                // Not the checkpoint: witnesses may still cosign it below.
+                self.remember_tree((stored.size, stored.root), None);
             }
             Err(e) => {
                 // Someone else (another node) integrated; reload next time.
@@ -707,12 +721,9 @@ impl crate::App {
 
     /// The latest signed tree read from the database (and remembered).
     async fn stored_tree(&self) -> Result<TreeTag> {
-        let tree = self
-            .store
-            .latest_checkpoint()
-            .await?
-            .map_or((0, [0; 32]), |c| (c.size, c.root));
-        self.log.remember_tree(tree);
+        let latest = self.store.latest_checkpoint().await?.map(Arc::new);
+        let tree = latest.as_ref().map_or((0, [0; 32]), |c| (c.size, c.root));
+        self.log.remember_tree(tree, latest);
         Ok(tree)
     }
 
@@ -780,7 +791,18 @@ impl crate::App {
 
     /// Inclusion proof of leaf `index` in the tree of `size` (default: latest).
     pub async fn log_inclusion(&self, index: u64, size: Option<u64>) -> Result<InclusionProof> {
-        let latest = self.log_checkpoint().await?;
+        // The latest checkpoint from memory while it is recent (at most
+        // `checkpoint_refresh` old, as for tiles) and covers the request; else
+        // from the database. One round trip fewer for most proofs.
+        let wanted = size.unwrap_or(index + 1);
+        let latest = match self.log.recent_checkpoint() {
+            Some(cp) if wanted <= cp.size && index < cp.size => cp,
+            _ => {
+                let cp = Arc::new(self.log_checkpoint().await?);
+                self.log.remember_tree((cp.size, cp.root), Some(cp.clone()));
+                cp
+            }
+        };
         let size = size.unwrap_or(latest.size);
         if size > latest.size {
             return Err(AppError::invalid(

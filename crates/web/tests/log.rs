@@ -519,6 +519,81 @@ async fn spawn_with_refresh(b: store::Backend, refresh: std::time::Duration) -> 
     .await
 }
 
+/// A proof without `size` is made against the checkpoint the node remembers (at
+/// most `checkpoint_refresh` old, as for tiles); a leaf beyond it, sequenced by
+/// another node over the same database, is proven at once against the newer
+/// checkpoint, which the node then remembers.
+async fn proofs_follow_a_tree_another_node_signed(b: store::Backend) {
+    let key = app::log::generate_signing_key("ppetrace.local/log").unwrap();
+    let settings = |base: &app::log::LogSettings| app::log::LogSettings {
+        signing_key: Some(key.clone()),
+        checkpoint_refresh: std::time::Duration::from_secs(3600),
+        ..base.clone()
+    };
+    let t = spawn_app_with(b, |a| {
+        let s = settings(&a.config.log);
+        a.with_log_settings(s)
+    })
+    .await;
+    let v = verifier(&t).await;
+    let proof = |path: String| {
+        let t = &t;
+        let v = &v;
+        async move {
+            let r = t.get(&path, None).await;
+            assert_eq!(r.status(), StatusCode::OK, "{path}");
+            let p: Value = r.json().await.unwrap();
+            let note = p["checkpoint"].as_str().unwrap();
+            let (cp, _, _) = Checkpoint::open(
+                note.as_bytes(),
+                "ppetrace.local/log",
+                std::slice::from_ref(v),
+            )
+            .unwrap();
+            let index = p["index"].as_u64().unwrap();
+            let leaf = tlog::leaf_hash(&t.app.log_entry(index).await.unwrap());
+            tlog::verify_inclusion(index, cp.size, &leaf, &hashes(&p["proof"]), &cp.root)
+                .expect("a valid proof against the checkpoint it carries");
+            assert_eq!(p["size"].as_u64(), Some(cp.size));
+            cp.size
+        }
+    };
+    add_orgs(&t, 5).await;
+    t.app.sequence_log().await.unwrap();
+    let first = checkpoint(&t, &v).await.size;
+    assert_eq!(proof("/log/proof/1".into()).await, first);
+
+    let other = app::App::new(t.app.store.clone(), (*t.app.config).clone());
+    let other = {
+        let s = settings(&other.config.log);
+        other.with_log_settings(s)
+    };
+    for i in 0..5 {
+        other
+            .create_org(
+                None,
+                &app::registry::OrgInput {
+                    name: format!("other node's org {i}"),
+                    roles: vec![],
+                    gln: None,
+                    uscc: None,
+                    company_prefixes: vec![],
+                    city: None,
+                },
+            )
+            .await
+            .unwrap();
+    }
+    other.sequence_log().await.unwrap();
+    let second = checkpoint(&t, &v).await.size;
+    assert!(second > first);
+    // Within the refresh interval an old leaf is proven against the remembered tree.
+    assert_eq!(proof("/log/proof/1".into()).await, first);
+    // A leaf beyond it: the node reads the newer checkpoint, and keeps it.
+    assert_eq!(proof(format!("/log/proof/{first}")).await, second);
+    assert_eq!(proof("/log/proof/1".into()).await, second);
+}
+
 async fn tile_bytes(t: &TestApp, path: &str) -> (StatusCode, Vec<u8>) {
     let r = t.get(path, None).await;
     (r.status(), r.bytes().await.unwrap().to_vec())
@@ -628,6 +703,7 @@ async fn tiles_show_a_rewritten_tree_after_the_refresh_interval(b: store::Backen
 }
 
 both_backends!(
+    proofs_follow_a_tree_another_node_signed,
     tiles_show_a_rewritten_tree_at_once_without_refresh_interval,
     tiles_show_a_rewritten_tree_after_the_refresh_interval,
     tiles_and_bundles_verify_from_scratch,
