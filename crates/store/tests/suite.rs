@@ -81,19 +81,7 @@ async fn codes_are_unique_paged_and_joined_with_their_batch(b: Backend) {
         0
     );
     assert_eq!(s.count_codes(batch.id).await.unwrap(), 2500);
-    let mut seen = Vec::new();
-    let mut after: Option<String> = None;
-    loop {
-        let page = s
-            .batch_serials(batch.id, after.as_deref(), 1000)
-            .await
-            .unwrap();
-        if page.is_empty() {
-            break;
-        }
-        after = page.last().cloned();
-        seen.extend(page);
-    }
+    let seen = all_serials(s.as_ref(), batch.id, 1000).await;
     assert_eq!(seen, serials, "each serial exactly once, ascending");
     let view = s.lookup_code(product.id, "S00042").await.unwrap().unwrap();
     assert_eq!(view.state, 0);
@@ -123,23 +111,28 @@ async fn serials_page_in_byte_order_whatever_the_database_collation(b: Backend) 
         .map(String::from)
         .to_vec();
     assert_eq!(s.insert_codes(&batch, &serials, None).await.unwrap(), 6);
-    let mut seen = Vec::new();
-    let mut after: Option<String> = None;
-    loop {
-        let page = s
-            .batch_serials(batch.id, after.as_deref(), 2)
-            .await
-            .unwrap();
-        if page.is_empty() {
-            break;
-        }
-        after = page.last().cloned();
-        seen.extend(page);
-    }
+    let seen = all_serials(s.as_ref(), batch.id, 2).await;
     assert_eq!(seen, ["A2", "B2", "Z9", "_c", "a1", "b1"]);
     // Case matters in a serial: `A2` is not `a2`.
     assert!(s.lookup_code(product.id, "a2").await.unwrap().is_none());
     assert!(s.lookup_code(product.id, "A2").await.unwrap().is_some());
+}
+
+/// A batch's serials, read page by page (`page` at a time) as an export does.
+async fn all_serials(s: &dyn Store, batch_id: i64, page: u32) -> Vec<String> {
+    let mut seen = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let rows = s
+            .batch_serials(batch_id, after.as_deref(), page)
+            .await
+            .unwrap();
+        if rows.is_empty() {
+            return seen;
+        }
+        after = rows.last().cloned();
+        seen.extend(rows);
+    }
 }
 
 fn event(id: &str, epcs: Vec<String>) -> NewEvent {

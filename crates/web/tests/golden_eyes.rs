@@ -420,6 +420,14 @@ async fn recalls_notify_the_holders_found_by_forward_trace(b: store::Backend) {
     );
 }
 
+/// Scans the recorder has written so far.
+fn recorded(t: &TestApp) -> u64 {
+    t.app
+        .scans
+        .recorded
+        .load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// A looked-up code's scans are written when a batch is full, without waiting for
 /// the recorder's interval, and not before (nothing else flushes here).
 async fn a_full_batch_of_scans_is_written_before_the_interval(b: store::Backend) {
@@ -433,23 +441,17 @@ async fn a_full_batch_of_scans_is_written_before_the_interval(b: store::Backend)
     let m = register_maker(&t, "6901234", "Maker").await;
     let codes = issue_codes(&t, &m, 1).await;
     release(&t, &m).await;
-    let recorded = || {
-        t.app
-            .scans
-            .recorded
-            .load(std::sync::atomic::Ordering::Relaxed)
-    };
     for _ in 0..2 {
         assert_eq!(verdict(&t, &codes[0]).await["verdict"], "genuine");
     }
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    assert_eq!(recorded(), 0, "two scans wait for a full batch");
+    assert_eq!(recorded(&t), 0, "two scans wait for a full batch");
     assert_eq!(verdict(&t, &codes[0]).await["verdict"], "genuine");
     let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while recorded() < 3 && std::time::Instant::now() < until {
+    while recorded(&t) < 3 && std::time::Instant::now() < until {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
-    assert_eq!(recorded(), 3, "the third scan filled the batch");
+    assert_eq!(recorded(&t), 3, "the third scan filled the batch");
     assert_eq!(t.app.dropped_scans(), 0);
 }
 
@@ -470,24 +472,12 @@ async fn a_full_scan_queue_drops_scans_not_requests(b: store::Backend) {
     }
     assert_eq!(t.app.dropped_scans(), 3);
     t.app.flush_scans().await;
-    assert_eq!(
-        t.app
-            .scans
-            .recorded
-            .load(std::sync::atomic::Ordering::Relaxed),
-        2
-    );
+    assert_eq!(recorded(&t), 2);
     // The queue has room again.
     verdict(&t, &codes[0]).await;
     t.app.flush_scans().await;
     assert_eq!(t.app.dropped_scans(), 3);
-    assert_eq!(
-        t.app
-            .scans
-            .recorded
-            .load(std::sync::atomic::Ordering::Relaxed),
-        3
-    );
+    assert_eq!(recorded(&t), 3);
 }
 
 both_backends!(

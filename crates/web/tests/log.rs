@@ -17,21 +17,25 @@ use testkit::{TestApp, both_backends, spawn_app, spawn_app_with};
 use tlog::{Checkpoint, Hash, Tile, TileReader};
 
 async fn add_orgs(t: &TestApp, n: usize) {
+    add_orgs_via(&t.app, n).await;
+}
+
+/// Registers `n` organizations through `app` (a node of its own, if need be).
+async fn add_orgs_via(app: &app::App, n: usize) {
     for i in 0..n {
-        t.app
-            .create_org(
-                None,
-                &app::registry::OrgInput {
-                    name: format!("org {i}"),
-                    roles: vec![],
-                    gln: None,
-                    uscc: None,
-                    company_prefixes: vec![],
-                    city: None,
-                },
-            )
-            .await
-            .expect("org");
+        app.create_org(
+            None,
+            &app::registry::OrgInput {
+                name: format!("org {i}"),
+                roles: vec![],
+                gln: None,
+                uscc: None,
+                company_prefixes: vec![],
+                city: None,
+            },
+        )
+        .await
+        .expect("org");
     }
 }
 
@@ -568,22 +572,7 @@ async fn proofs_follow_a_tree_another_node_signed(b: store::Backend) {
         let s = settings(&other.config.log);
         other.with_log_settings(s)
     };
-    for i in 0..5 {
-        other
-            .create_org(
-                None,
-                &app::registry::OrgInput {
-                    name: format!("other node's org {i}"),
-                    roles: vec![],
-                    gln: None,
-                    uscc: None,
-                    company_prefixes: vec![],
-                    city: None,
-                },
-            )
-            .await
-            .unwrap();
-    }
+    add_orgs_via(&other, 5).await;
     other.sequence_log().await.unwrap();
     let second = checkpoint(&t, &v).await.size;
     assert!(second > first);
