@@ -259,6 +259,11 @@ pub async fn with_stored_hashes<T>(
     f(&map).map_err(map_tlog)
 }
 
+/// Nothing is signed yet.
+fn no_checkpoint() -> AppError {
+    AppError::NotFound("a signed checkpoint (the log is starting)".into())
+}
+
 fn map_tlog(e: tlog::Error) -> AppError {
     match e {
         tlog::Error::IndexOutOfRange { .. } | tlog::Error::InvalidSizes { .. } => {
@@ -712,19 +717,27 @@ impl crate::App {
         self.store
             .latest_checkpoint()
             .await?
-            .ok_or_else(|| AppError::NotFound("a signed checkpoint (the log is starting)".into()))
+            .ok_or_else(no_checkpoint)
     }
 
     async fn tree_size(&self) -> Result<u64> {
         Ok(self.store.latest_checkpoint().await?.map_or(0, |c| c.size))
     }
 
-    /// The latest signed tree read from the database (and remembered).
-    async fn stored_tree(&self) -> Result<TreeTag> {
+    /// The latest signed checkpoint read from the database (and remembered).
+    async fn stored_checkpoint(&self) -> Result<Option<Arc<StoredCheckpoint>>> {
         let latest = self.store.latest_checkpoint().await?.map(Arc::new);
         let tree = latest.as_ref().map_or((0, [0; 32]), |c| (c.size, c.root));
-        self.log.remember_tree(tree, latest);
-        Ok(tree)
+        self.log.remember_tree(tree, latest.clone());
+        Ok(latest)
+    }
+
+    /// The latest signed tree read from the database (and remembered).
+    async fn stored_tree(&self) -> Result<TreeTag> {
+        Ok(self
+            .stored_checkpoint()
+            .await?
+            .map_or((0, [0; 32]), |c| (c.size, c.root)))
     }
 
     /// The latest signed tree for a request that needs `(level, index, width)`
@@ -797,11 +810,7 @@ impl crate::App {
         let wanted = size.unwrap_or(index + 1);
         let latest = match self.log.recent_checkpoint() {
             Some(cp) if wanted <= cp.size && index < cp.size => cp,
-            _ => {
-                let cp = Arc::new(self.log_checkpoint().await?);
-                self.log.remember_tree((cp.size, cp.root), Some(cp.clone()));
-                cp
-            }
+            _ => self.stored_checkpoint().await?.ok_or_else(no_checkpoint)?,
         };
         let size = size.unwrap_or(latest.size);
         if size > latest.size {

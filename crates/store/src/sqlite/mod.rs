@@ -472,8 +472,8 @@ impl SqliteStore {
                 // commit drops its map of the file (`munmap`) with its page cache,
                 // and faults every page back in. Under the verification load,
                 // which commits its recorded scans several times a second, that
-                // was about a tenth of the server's CPU and raised p99 from 7.5
-                // to 10.7 ms (BENCHMARKS.md, seventh round). For the same reason
+                // was about 13 % of the server's CPU, and p99 was 10.6 ms instead
+                // of 7.5 (BENCHMARKS.md, seventh round). For the same reason
                 // its page cache is small: it is emptied by every commit anyway,
                 // and at the default of the other connections (64 MiB) two of them
                 // took the server past its memory target.
