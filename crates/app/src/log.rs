@@ -62,12 +62,13 @@ pub struct LogSettings {
     /// …or as soon as this many entries are pending. Also the largest batch.
     pub batch: u64,
     pub witnesses: Vec<WitnessConfig>,
-    /// How long tile and bundle requests may rely on the latest signed
-    /// checkpoint kept in memory before reading it from the database again
-    /// (see [`LatestTree`]). `0` reads it on every request. A checkpoint signed
-    /// by this node's sequencer is known at once; one written to the database
-    /// by anything else (another node, or a rewrite behind the platform's back)
-    /// shows in the served tiles within this bound.
+    /// How long tile, bundle and inclusion-proof requests may rely on the
+    /// latest signed checkpoint kept in memory before reading it from the
+    /// database again (see [`LatestTree`]). `0` reads it on every request. A
+    /// checkpoint signed by this node's sequencer is known at once; one written
+    /// to the database by anything else (another node, or a rewrite behind the
+    /// platform's back) shows in served tiles and proofs within this bound, and
+    /// at once for a leaf beyond the remembered tree.
     pub checkpoint_refresh: Duration,
 }
 
