@@ -110,9 +110,11 @@ async fn secrets_stay_out_of_logs(backend: store::Backend) {
     let log_key_file = d.join("log.key");
     std::fs::write(&log_key_file, &log_key).unwrap();
     secrets.push(("log signing key", log_key.clone()));
+    // `PRIVATE+KEY+<name>+<key id>+<base64>`: the material is the fifth field,
+    // which may itself contain `+` (base64), so not simply the text after the last one.
     secrets.push((
         "log signing key material",
-        log_key.rsplit('+').next().unwrap().to_string(),
+        log_key.splitn(5, '+').nth(4).unwrap().to_string(),
     ));
     let seed: String = (0..32).map(|i| format!("{:02x}", 0xa0 + i)).collect();
     let answer_key_file = d.join("answer.key");
