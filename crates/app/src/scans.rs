@@ -582,4 +582,39 @@ mod tests {
         assert!(!verify_answer(&other.verifier_key(), body, &header));
         assert!(!verify_answer(&key, body, "garbage"));
     }
+
+    /// RFC 8032 §7.1, TEST 1 and TEST 2: the header carries exactly the standard
+    /// Ed25519 signature of the body.
+    #[test]
+    fn answer_signatures_are_rfc_8032_ed25519() {
+        let hex = |s: &str| {
+            (0..s.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+                .collect::<Vec<u8>>()
+        };
+        for (seed, msg, sig) in [
+            (
+                "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
+                "",
+                "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b",
+            ),
+            (
+                "4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb",
+                "72",
+                "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00",
+            ),
+        ] {
+            let seed: [u8; 32] = hex(seed).try_into().unwrap();
+            let s = AnswerSigner::new("ppetrace-answers", &seed);
+            let header = s.sign(&hex(msg));
+            let (name, b64) = header.split_once(' ').unwrap();
+            assert_eq!(name, "ppetrace-answers");
+            let raw = base64::engine::general_purpose::STANDARD
+                .decode(b64)
+                .unwrap();
+            assert_eq!(raw.len(), 4 + 64);
+            assert_eq!(raw[4..], hex(sig)[..], "seed {}", hex::encode(seed));
+        }
+    }
 }

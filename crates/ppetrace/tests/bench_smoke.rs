@@ -148,6 +148,17 @@ async fn bench_verify_prints_its_table(backend: Backend) {
         cells(&out, "verify JSON")[1].ends_with(", 0 errors"),
         "{out}"
     );
+    // The building blocks read the same codes through the store (a wrong path or a
+    // failed read is a non-2xx answer, counted as an error).
+    for block in [
+        "building block: the store's verification read",
+        "building block: the same read, then the answer rendered and signed",
+    ] {
+        let c = cells(&out, block);
+        assert_eq!(c.len(), 5, "{out}");
+        assert!(c[1].ends_with(", 0 errors"), "{c:?}");
+        assert!(c[4].ends_with('×'), "{c:?}");
+    }
     assert!(!out.contains("| EPCIS capture"), "{out}");
 }
 
