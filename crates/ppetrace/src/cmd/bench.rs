@@ -217,7 +217,7 @@ struct Blocks {
     base: String,
 }
 
-async fn bare_server(sample: Value, app: app::App) -> anyhow::Result<Blocks> {
+async fn blocks_server(sample: Value, app: app::App) -> anyhow::Result<Blocks> {
     use axum::extract::{Path, State};
     use axum::response::{IntoResponse, Response};
 
@@ -879,7 +879,7 @@ async fn run_inner(
         .json()
         .await
         .context("a first verification's JSON")?;
-    let blocks = bare_server(sample, app.clone()).await?;
+    let blocks = blocks_server(sample, app.clone()).await?;
     let dur = Duration::from_secs(seconds.max(1));
     let bare_r = load_child(std::slice::from_ref(&blocks.bare), connections, dur).await?;
     let signed_r = load_child(std::slice::from_ref(&blocks.signed), connections, dur).await?;
