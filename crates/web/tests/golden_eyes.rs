@@ -428,19 +428,29 @@ fn recorded(t: &TestApp) -> u64 {
         .load(std::sync::atomic::Ordering::Relaxed)
 }
 
-/// A looked-up code's scans are written when a batch is full, without waiting for
-/// the recorder's interval, and not before (nothing else flushes here).
-async fn a_full_batch_of_scans_is_written_before_the_interval(b: store::Backend) {
+/// An app whose scan recorder never flushes on its interval, adjusted by `scans`,
+/// with one released code.
+async fn one_code_with_scans(
+    b: store::Backend,
+    scans: impl FnOnce(&mut app::scans::ScanSettings),
+) -> (TestApp, Vec<String>) {
     let t = spawn_app_with(b, |mut a| {
         let c = std::sync::Arc::make_mut(&mut a.config);
         c.scans.flush_interval = std::time::Duration::from_secs(3600);
-        c.scans.flush_batch = 3;
+        scans(&mut c.scans);
         a
     })
     .await;
     let m = register_maker(&t, "6901234", "Maker").await;
     let codes = issue_codes(&t, &m, 1).await;
     release(&t, &m).await;
+    (t, codes)
+}
+
+/// A looked-up code's scans are written when a batch is full, without waiting for
+/// the recorder's interval, and not before (nothing else flushes here).
+async fn a_full_batch_of_scans_is_written_before_the_interval(b: store::Backend) {
+    let (t, codes) = one_code_with_scans(b, |s| s.flush_batch = 3).await;
     for _ in 0..2 {
         assert_eq!(verdict(&t, &codes[0]).await["verdict"], "genuine");
     }
@@ -457,16 +467,7 @@ async fn a_full_batch_of_scans_is_written_before_the_interval(b: store::Backend)
 
 /// Under overload scans are dropped and counted; every look-up is still answered.
 async fn a_full_scan_queue_drops_scans_not_requests(b: store::Backend) {
-    let t = spawn_app_with(b, |mut a| {
-        let c = std::sync::Arc::make_mut(&mut a.config);
-        c.scans.flush_interval = std::time::Duration::from_secs(3600);
-        c.scans.queue_capacity = 2;
-        a
-    })
-    .await;
-    let m = register_maker(&t, "6901234", "Maker").await;
-    let codes = issue_codes(&t, &m, 1).await;
-    release(&t, &m).await;
+    let (t, codes) = one_code_with_scans(b, |s| s.queue_capacity = 2).await;
     for _ in 0..5 {
         assert_eq!(verdict(&t, &codes[0]).await["verdict"], "genuine");
     }
