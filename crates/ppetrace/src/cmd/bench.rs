@@ -219,15 +219,9 @@ fn pct_ms(sorted: &[u32], p: f64) -> f64 {
 ///   JSON, or followed by `/signed`'s work. The first is the issue's "bare handler
 ///   with one look-up per request"; the second is a verification that records
 ///   nothing and decides nothing.
-struct Blocks {
-    bare: String,
-    signed: String,
-    /// The server's base URL: `{base}/read` and `{base}/read-signed` prefix the
-    /// resolver paths.
-    base: String,
-}
-
-async fn blocks_server(sample: Value, app: app::App) -> anyhow::Result<Blocks> {
+///
+/// Returns the server's base URL.
+async fn blocks_server(sample: Value, app: app::App) -> anyhow::Result<String> {
     use std::collections::HashMap;
 
     use axum::extract::{Path, State};
@@ -328,11 +322,7 @@ async fn blocks_server(sample: Value, app: app::App) -> anyhow::Result<Blocks> {
     tokio::spawn(async move {
         let _ = axum::serve(listener, router).await;
     });
-    Ok(Blocks {
-        bare: format!("http://{addr}/bare"),
-        signed: format!("http://{addr}/signed"),
-        base: format!("http://{addr}"),
-    })
+    Ok(format!("http://{addr}"))
 }
 
 /// A `kB` field of /proc/self/status (0 where there is none).
@@ -888,13 +878,13 @@ async fn run_inner(
         .context("a first verification's JSON")?;
     let blocks = blocks_server(sample, app.clone()).await?;
     let dur = Duration::from_secs(seconds.max(1));
-    let bare_r = load_child(std::slice::from_ref(&blocks.bare), connections, dur).await?;
-    let signed_r = load_child(std::slice::from_ref(&blocks.signed), connections, dur).await?;
+    let bare_r = load_child(&[format!("{blocks}/bare")], connections, dur).await?;
+    let signed_r = load_child(&[format!("{blocks}/signed")], connections, dur).await?;
     // The same codes through the building blocks' look-ups. They record nothing,
     // so the verification load below still sees every code unscanned.
     let under = |prefix: &str| -> Vec<String> {
         urls.iter()
-            .map(|u| u.replacen(&base, &format!("{}/{prefix}", blocks.base), 1))
+            .map(|u| u.replacen(&base, &format!("{blocks}/{prefix}"), 1))
             .collect()
     };
     let read_r = load_child(&under("read"), connections, dur).await?;
