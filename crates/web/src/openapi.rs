@@ -1,6 +1,6 @@
 //! The OpenAPI 3.1 document of the JSON API (`crates/web/openapi.json`,
 //! hand-maintained), served at `GET /openapi.json`. HTML pages are not in it;
-//! `tests/hardening.rs` checks that every routed (method, path) is either
+//! `tests/it/hardening.rs` checks that every routed (method, path) is either
 //! documented here or listed there as an HTML page, and CI runs schemathesis
 //! against it (`crates/fuzzcheck/tests/schemathesis.rs`).
 

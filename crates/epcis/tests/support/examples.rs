@@ -1,6 +1,6 @@
 //! The GS1 EPCIS 2.0 JSON-LD examples, shared by the pure conformance tests
-//! (`crates/epcis/tests/conformance.rs`) and the capture-over-HTTP tests
-//! (`crates/web/tests/epcis.rs`), which include this file with `#[path]`.
+//! (`crates/epcis/tests/it/conformance.rs`) and the capture-over-HTTP tests
+//! (`crates/web/tests/it/epcis.rs`), which include this file with `#[path]`.
 
 use std::path::{Path, PathBuf};
 

@@ -11,7 +11,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod serverproc;
+use crate::serverproc;
 
 use serde_json::json;
 use serverproc::{Place, wait_ready};

@@ -2,7 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use draw::{
     ClassQuota, DrawError, RiskClass, SeedInputs, Verification, WindowPhase, check_seed_inputs,

@@ -5,7 +5,7 @@
 //! (no form field could carry it to the server); the inspector's signing page
 //! carries the registered public key the script checks, and the record it prepares
 //! (with the checklist) is accepted with a signature over exactly its bytes.
-//! The browser side is crates/ppetrace/tests/browser.rs.
+//! The browser side is crates/ppetrace/tests/it/browser.rs.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 

@@ -1,9 +1,7 @@
 #![allow(clippy::unwrap_used)] // test helpers outside #[test] fns
 //! Every GS1 JSON-LD example parses, validates, round-trips and hashes.
 
-#[path = "support/examples.rs"]
-mod support;
-use support::examples;
+use crate::support::examples;
 
 #[test]
 fn all_examples_parse_validate_and_hash() {
@@ -40,7 +38,7 @@ fn all_examples_parse_validate_and_hash() {
 
 // Note: the `eventID`s in the GS1 examples are illustrative placeholders, not CBV 2.0 hashes
 // of the events (the same `ni:///sha-256;df7bb3…` appears on different events across GS1
-// material), so they are not test vectors; see tests/ref_vectors.rs for the real ones.
+// material), so they are not test vectors; see tests/it/ref_vectors.rs for the real ones.
 
 /// Normalise JSON for semantic comparison: numbers as f64, single-string certificationInfo
 /// as an array, per-event `@context` dropped.

@@ -483,7 +483,7 @@ fn every_route_is_documented_or_an_html_page() {
         .collect();
     assert!(
         missing.is_empty(),
-        "routes neither in crates/web/openapi.json nor in HTML_PAGES (crates/web/tests/hardening.rs):\n  {}",
+        "routes neither in crates/web/openapi.json nor in HTML_PAGES (crates/web/tests/it/hardening.rs):\n  {}",
         missing.join("\n  ")
     );
     let stale: Vec<_> = documented

@@ -1075,7 +1075,7 @@ fn matrix() -> Vec<Row> {
         ),
         // ---- the employer's PPE ledger API: the owning employer's key only
         // (`authz::manage_ledger`: not manufacturers, regulators or administrators;
-        // other employers are refused in crates/web/tests/ledger.rs).
+        // other employers are refused in crates/web/tests/it/ledger.rs).
         row("POST", "/api/v1/ledger/receipts", EMPLOYER, |w, _, _| {
             req("/api/v1/ledger/receipts")
                 .json(json!({"site_gln": w.emp_site, "items": [w.codes[0]]}))
@@ -1222,7 +1222,7 @@ fn routes_in_source() -> Vec<(String, String, String)> {
             assert!(
                 !text.contains(other),
                 "{name} uses `{other}`: the authorisation matrix only understands `.route(PATH, METHODS)`; \
-                 extend routes_in_source in crates/web/tests/authz_matrix.rs"
+                 extend routes_in_source in crates/web/tests/it/authz_matrix.rs"
             );
         }
         for (path, methods) in parse_routes(&text) {
@@ -1349,7 +1349,7 @@ fn every_route_has_a_rule() {
     }
     assert!(
         missing.is_empty(),
-        "routes without a row in the authorisation matrix (crates/web/tests/authz_matrix.rs, fn matrix): \
+        "routes without a row in the authorisation matrix (crates/web/tests/it/authz_matrix.rs, fn matrix): \
          add a row saying which callers may use each, with a request that exercises it:\n{}",
         missing.join("\n")
     );

@@ -6,7 +6,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod serverproc;
+use crate::serverproc;
 
 use serde_json::{Value, json};
 use serverproc::{place, wait_ready};

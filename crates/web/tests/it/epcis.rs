@@ -140,7 +140,7 @@ fn sgtin(prefix: &str, serial: u64) -> String {
 
 // ------------------------------------------------------------------ conformance
 
-#[path = "../../epcis/tests/support/examples.rs"]
+#[path = "../../../epcis/tests/support/examples.rs"]
 mod support;
 use support::examples;
 

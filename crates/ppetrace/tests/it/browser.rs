@@ -15,7 +15,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod serverproc;
+use crate::serverproc;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
