@@ -1,7 +1,5 @@
 //! Property tests of the draw rules.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use draw::{ClassQuota, DrawPlan, Inspector, RiskClass, Snapshot, Target, recusal, select};
 use proptest::prelude::*;
 

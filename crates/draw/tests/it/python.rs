@@ -1,7 +1,5 @@
 //! The standard-library Python script reproduces the Rust draw and sampler.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use crate::common;
 
 use std::path::PathBuf;

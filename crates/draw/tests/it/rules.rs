@@ -1,7 +1,5 @@
 //! Business rules of a draw.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use crate::common;
 
 use draw::{

@@ -1,4 +1,3 @@
-#![allow(clippy::unwrap_used)] // test helpers outside #[test] fns
 //! Every GS1 JSON-LD example parses, validates, round-trips and hashes.
 
 use crate::support::examples;

@@ -1,4 +1,3 @@
-#![allow(clippy::unwrap_used)] // test helpers outside #[test] fns
 //! Properties of the CBV 2.0 event hash that the dedup logic relies on.
 
 use serde_json::{Value, json};

@@ -1,8 +1,6 @@
 //! Identifier → canonical Digital Link normalisation used by the event hash, against the
 //! reference implementation's `epclist_normalisation` expectations.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 const CASES: &[(&str, &str)] = &[
     (
         "urn:epc:id:sgtin:4012345.011111.9876",

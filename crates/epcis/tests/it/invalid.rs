@@ -1,4 +1,3 @@
-#![allow(clippy::unwrap_used)] // test helpers outside #[test] fns
 //! Hand-written table of invalid documents: each must be rejected naming event and field.
 
 use serde_json::{Value, json};

@@ -1,7 +1,5 @@
 //! Parsing arbitrary input never panics (JSON-LD, XML, query strings).
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use proptest::prelude::*;
 
 fn arb_json() -> impl Strategy<Value = serde_json::Value> {

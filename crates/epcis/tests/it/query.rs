@@ -1,4 +1,3 @@
-#![allow(clippy::unwrap_used)] // test helpers outside #[test] fns
 //! Query parameter parsing and the in-memory evaluator.
 
 use epcis::query::{Cmp, ExtScope, ExtTest, OrderBy, OrderDirection, Query, matches, sort_events};

@@ -1,4 +1,3 @@
-#![allow(clippy::unwrap_used)] // test helpers outside #[test] fns
 //! Vectors from the CBV 2.0 reference implementation (RalphTro/epcis-event-hash-generator,
 //! tests/examples/expected/CBV2.0): documents, expected pre-hash strings and hashes.
 

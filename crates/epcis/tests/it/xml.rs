@@ -1,4 +1,3 @@
-#![allow(clippy::unwrap_used)] // test helpers outside #[test] fns
 //! XML-specific behaviour: query documents, EPCIS 1.x-style extension wrappers, entities,
 //! JSON twin equality, malformed input.
 

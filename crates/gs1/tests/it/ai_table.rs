@@ -1,7 +1,5 @@
 //! The AI table: every AI the platform relies on, with a valid and an invalid value.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use gs1::ai;
 
 /// (AI, valid value, invalid value, reason fragment of the invalid one).

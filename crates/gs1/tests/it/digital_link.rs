@@ -1,7 +1,5 @@
 //! GS1 Digital Link URIs.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use gs1::{DigitalLink, Gtin, Lot, Serial};
 
 #[test]

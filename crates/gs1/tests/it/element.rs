@@ -1,7 +1,5 @@
 //! Element strings (bracketed and raw) and parse_any.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use gs1::element::{self, GS};
 use gs1::{Gs1Error, parse_any};
 

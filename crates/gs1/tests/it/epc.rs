@@ -1,7 +1,5 @@
 //! EPC URNs: GS1 EPC Tag Data Standard examples (pure identity ↔ GS1 element string).
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use gs1::epc::{self, EpcUrn};
 use gs1::{digital_link_to_urn, urn_to_digital_link};
 

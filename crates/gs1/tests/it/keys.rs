@@ -1,7 +1,5 @@
 //! Keys, check digits and newtypes.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use gs1::{
     Gln, Gs1Error, Gtin, Lot, Serial, Sscc, Uscc, check_digit, has_valid_check_digit, is_cset82,
 };

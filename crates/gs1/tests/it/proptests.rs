@@ -1,8 +1,6 @@
 //! Property tests: format → parse round trips over generated valid identifiers, and
 //! mutations of valid inputs never panicking.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use gs1::epc::EpcUrn;
 use gs1::{
     DigitalLink, Gtin, Lot, Serial, Sscc, Uscc, check_digit, has_valid_check_digit, parse_any,

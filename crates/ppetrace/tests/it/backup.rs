@@ -4,8 +4,6 @@
 //! write is present and codes verify as before; restore refuses to overwrite data
 //! and refuses a backup of the other database kind.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use crate::serverproc;
 
 use serde_json::{Value, json};

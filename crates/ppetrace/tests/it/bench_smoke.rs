@@ -2,8 +2,6 @@
 //! workload runs and the table comes out. No timing is asserted (numbers on a shared
 //! CI machine mean nothing); BENCHMARKS.md has the measured ones.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::process::Command;
 
 use store::Backend;

@@ -13,8 +13,6 @@
 //! `.ci/run` installs them. In CI (`CI` set) their absence fails the test; elsewhere
 //! the test says loudly that it did not run.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use crate::serverproc;
 
 use std::path::{Path, PathBuf};

@@ -1,7 +1,5 @@
 //! The `ppetrace` binary as a user runs it.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

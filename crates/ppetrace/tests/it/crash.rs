@@ -11,8 +11,6 @@
 //!   published before the kill;
 //! - `ppetrace audit --local` passes: every record matches its log entry.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use crate::serverproc;
 
 use std::str::FromStr;

@@ -3,8 +3,6 @@
 //! downloaded and re-run with `ppetrace draw verify` and with
 //! `python3 crates/draw/draw_verify.py`.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};

@@ -1,7 +1,5 @@
 //! `ppetrace ledger due` over a ledger built with a fixed clock.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::process::Command;
 use std::sync::Arc;
 

@@ -3,8 +3,6 @@
 //! `audit --local`; rewritten or truncated log entries fail `audit --url`
 //! against a previously trusted checkpoint.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::process::{Command, Output};
 
 use testkit::{DbGuard, TestApp, both_backends, spawn_app};

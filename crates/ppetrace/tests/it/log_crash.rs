@@ -3,8 +3,6 @@
 //! checkpoint after the restart must be consistent with the last one seen
 //! before the kill, signed by the same key, and cover every acknowledged write.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::str::FromStr;

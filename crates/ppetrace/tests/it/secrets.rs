@@ -9,8 +9,6 @@
 //!   password, the log signing key, the answer signing key — appears anywhere in what
 //!   the server and the CLI print at TRACE log level.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use crate::serverproc;
 
 use serde_json::json;

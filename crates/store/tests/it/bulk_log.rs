@@ -3,8 +3,6 @@
 //! statement, a partial last statement) and tree integration, whose checks and
 //! inserts are pipelined on PostgreSQL (a refused integration leaves nothing).
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use crate::common;
 use common::*;
 

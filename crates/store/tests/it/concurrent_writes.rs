@@ -4,8 +4,6 @@
 //! what group commit (several writes under one COMMIT, each in a savepoint)
 //! must preserve.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use crate::common;
 use common::*;
 

@@ -1,7 +1,5 @@
 //! Storage of the draws capability, on SQLite and PostgreSQL.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use crate::common;
 use common::*;
 

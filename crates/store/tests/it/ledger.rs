@@ -1,7 +1,5 @@
 //! Storage of the employer's PPE ledger, on SQLite and PostgreSQL.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use crate::common;
 use common::*;
 

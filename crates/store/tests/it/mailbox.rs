@@ -2,8 +2,6 @@
 //! transaction with their log entry, lookups, optimistic state updates, feedback
 //! marking, retention purging.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use chrono::{NaiveDate, TimeZone, Utc};
 use domain::log_entry::LogEntry;
 use serde_json::json;

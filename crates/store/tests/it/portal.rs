@@ -1,7 +1,5 @@
 //! The transparency portal's read-only queries, on SQLite and PostgreSQL.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use crate::common;
 use common::*;
 

@@ -1,7 +1,5 @@
 //! The storage behaviour suite: every test runs on SQLite and on PostgreSQL.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use crate::common;
 use common::*;
 

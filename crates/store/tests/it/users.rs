@@ -1,7 +1,5 @@
 //! Storage of console users and sessions, on SQLite and PostgreSQL.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use chrono::{Duration, TimeZone, Utc};
 use domain::log_entry::LogEntry;
 use domain::org::Role;

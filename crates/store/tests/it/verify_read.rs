@@ -3,8 +3,6 @@
 //! codes, and every committed write at once (a recall shows on the next look-up, also
 //! through the per-thread SQLite connection that served the look-up before).
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use crate::common;
 use common::*;
 

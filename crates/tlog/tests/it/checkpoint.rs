@@ -1,7 +1,5 @@
 //! C2SP tlog-checkpoint parsing, signing, verification and cosigning.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use signed_note::{Cosigner, Note, Signer};
 use tlog::*;
 

@@ -1,8 +1,6 @@
 //! Property tests: generated proofs verify, match the RFC 9162 recursive
 //! definitions, and any bit flip in a proof, leaf or root is rejected.
 
-#![allow(clippy::unwrap_used)] // test helpers outside #[test] fns
-
 use proptest::prelude::*;
 use tlog::*;
 

@@ -1,8 +1,6 @@
 //! Tiles: contents from stored hashes, proofs from tiles alone
 //! (TileHashReader), tamper detection, entry bundles, full tile audit.
 
-#![allow(clippy::unwrap_used)] // test helpers outside #[test] fns
-
 use std::cell::Cell;
 use std::sync::OnceLock;
 

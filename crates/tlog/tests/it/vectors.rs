@@ -3,8 +3,6 @@
 //! and a real Certificate Transparency (Google Argon 2020) proof pair used
 //! by Go's sumdb/tlog tests. Reimplemented here; only the data is public.
 
-#![allow(clippy::unwrap_used)] // test helpers outside #[test] fns
-
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use tlog::*;

@@ -1,7 +1,5 @@
 //! Black-box tests of the HTTP API over a real server, on SQLite and PostgreSQL.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use testkit::{

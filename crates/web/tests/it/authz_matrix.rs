@@ -35,8 +35,6 @@
 //! input was valid. Denied callers are tried first, so allowed writes cannot change
 //! what they see.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -1,8 +1,6 @@
 //! The consoles over HTTP: login, throttling, session expiry, logout, CSRF, data
 //! isolation between manufacturers and role checks — on SQLite and PostgreSQL.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, Utc};

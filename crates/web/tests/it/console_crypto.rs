@@ -7,8 +7,6 @@
 //! (with the checklist) is accepted with a signature over exactly its bytes.
 //! The browser side is crates/ppetrace/tests/it/browser.rs.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use base64::Engine;
 use ed25519_dalek::{Signer, SigningKey};
 use reqwest::StatusCode;

@@ -2,8 +2,6 @@
 //! registries, the phases of a draw, who sees what when, signed records,
 //! corrections, rectifications, public results, analytics and pages.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::sync::{Arc, Mutex};
 
 use app::draws::draw;

@@ -1,4 +1,3 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! The EPCIS 2.0 REST binding and traceability, black-box over a real server, on
 //! SQLite and PostgreSQL.
 

@@ -1,4 +1,3 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Measurements (printed, with generous bounds): capture throughput for documents of
 //! 100 ObjectEvents × 10 EPCs, item history latency (p99) and the forward trace of a
 //! 10,000-item lot. Run with `--release --nocapture` for the numbers in docs/epcis.md.

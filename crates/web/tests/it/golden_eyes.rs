@@ -1,8 +1,6 @@
 //! Golden eyes: scan records, clone rules, alerts, status checks and signed answers,
 //! through the real server on SQLite and PostgreSQL.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use testkit::{

@@ -1,4 +1,3 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Input hardening, black-box over a real server on SQLite and PostgreSQL:
 //! deeply nested JSON and XML, oversized and malformed bodies, unknown
 //! routes and methods all come back as 4xx `application/problem+json`, never

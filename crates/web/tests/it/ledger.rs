@@ -1,7 +1,5 @@
 //! The employer's PPE ledger through the API, on SQLite and PostgreSQL.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use testkit::{TestApp, both_backends, register_org, register_site, spawn_app, with_check};

@@ -1,8 +1,6 @@
 //! The tamper-evident log over HTTP (C2SP tlog-tiles, proofs, receipts,
 //! witnesses), on SQLite and PostgreSQL.
 
-#![allow(clippy::unwrap_used)] // test code: a failed unwrap is a failed test
-
 use std::collections::HashMap;
 use std::str::FromStr;
 use std::sync::{Arc, Mutex};

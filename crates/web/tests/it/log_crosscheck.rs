@@ -4,8 +4,6 @@
 //! `golang-golang-x-mod-dev`; without Go the test fails when `CI` is set and
 //! otherwise says why it did nothing.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::process::Command;
 
 use serde_json::Value;

@@ -1,8 +1,6 @@
 //! The public pages: the verification page and the transparency portal, on SQLite
 //! and PostgreSQL. Black-box over HTTP with data created through the API.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use testkit::{

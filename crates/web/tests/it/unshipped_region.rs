@@ -3,8 +3,6 @@
 //! turns the answer suspicious with the rule's reason and opens an alert; scans in a
 //! region the batch was received in do not. Through the real server, both databases.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use testkit::{

@@ -3,8 +3,6 @@
 //! the API or by plain SQL behind the server's back, on SQLite and PostgreSQL (the
 //! server keeps these facts in memory; see `store::regcache`).
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use reqwest::StatusCode;
 use serde_json::json;
 use testkit::{

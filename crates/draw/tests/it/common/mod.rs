@@ -1,5 +1,4 @@
 //! Shared fixtures for the draw integration tests.
-#![allow(dead_code)]
 
 use draw::{BeaconValue, ClassQuota, DrawPlan, Inspector, RiskClass, SeedInputs, Snapshot, Target};
 

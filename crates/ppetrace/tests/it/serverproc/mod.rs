@@ -2,8 +2,6 @@
 //! capture everything it prints, SIGKILL it. Shared by crash.rs, backup.rs and
 //! secrets.rs.
 
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
-
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::{Arc, Mutex};

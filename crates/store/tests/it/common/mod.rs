@@ -1,6 +1,4 @@
-//! Fixtures shared by the storage tests (each test file includes this module).
-
-#![allow(dead_code)]
+//! Fixtures shared by the storage tests (`crate::common`).
 
 use chrono::{TimeZone, Utc};
 use domain::log_entry::LogEntry;
